@@ -1,0 +1,87 @@
+// faultscape-cli: the headless engine for scripted studies, paper figures and CI.
+#include <torch/torch.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "common/error.h"
+#include "common/runtime.h"
+#include "project/json_reader.h"
+
+using namespace faultscape;
+using namespace faultscape::cli;
+
+namespace {
+
+// A validation error with one problem reads best on one line.
+std::string error_text(const std::exception& e) {
+  if (auto* v = dynamic_cast<const ValidationError*>(&e); v && v->problems().size() == 1)
+    return v->source() + ": " + v->problems().front();
+  return e.what();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tune_process();
+  CLI::App app{"Faultscape: fault injection and protection of neural networks (headless)"};
+  app.require_subcommand(1);
+  GlobalOptions g;
+  add_global_options(app, g);
+
+  nlohmann::json experiment = nlohmann::json::object();
+  std::string model_file, project_file, only, source, format = "csv", out_dir = "results/export";
+  long long run_id = 0;
+
+  CLI::App* train = app.add_subcommand("train", "train a zoo model and evaluate it");
+  add_dataset_options(*train, experiment);
+  add_model_options(*train, experiment);
+  add_training_options(*train, experiment);
+  train->add_option_function<std::string>("--name", [&](const std::string& v) { experiment["name"] = v; },
+                                          "experiment name (default: model-dataset)");
+
+  CLI::App* eval = app.add_subcommand("eval", "evaluate a trained model file");
+  eval->add_option("model_file", model_file, "trained model (.pt) saved by train or run")->required();
+  add_dataset_options(*eval, experiment);
+
+  CLI::App* run = app.add_subcommand("run", "run the experiments of a project file");
+  run->add_option("project", project_file, "project JSON file")->required();
+  run->add_option("--experiment,-e", only, "run only this experiment");
+
+  CLI::App* exp = app.add_subcommand("export", "export runs of a results database as CSV or JSON");
+  exp->add_option("source", source, "project JSON file or results .sqlite database")->required();
+  exp->add_option("--run", run_id, "run id (default: every run)");
+  exp->add_option("--format", format, "csv | json");
+  exp->add_option("--out", out_dir, "directory for the exported files");
+
+  CLI::App* info = app.add_subcommand("info", "model summary: stages, output shapes, parameters, MACs");
+  info->add_option("--model-file", model_file, "a trained model file instead of a zoo model");
+  add_dataset_options(*info, experiment);
+  add_model_options(*info, experiment);
+
+  for (CLI::App* sub : {train, eval, run, exp, info}) add_global_options(*sub, g);
+
+  CLI11_PARSE(app, argc, argv);
+  bool output_dir_given = app.count("--output-dir") + run->count("--output-dir") > 0;
+  try {
+    set_threads(g.threads);
+    nlohmann::json result;
+    if (*train) result = cmd_train(g, experiment);
+    else if (*eval) result = cmd_eval(g, model_file, experiment);
+    else if (*run) result = cmd_run(g, output_dir_given, project_file, only);
+    else if (*exp) result = cmd_export(g, source, run_id, format, out_dir);
+    else if (*info) result = cmd_info(g, model_file, experiment);
+    if (g.json) std::printf("%s\n", result.dump().c_str());
+    return 0;
+  } catch (const Cancelled&) {
+    std::fprintf(stderr, "cancelled\n");
+    if (g.json) std::printf("%s\n", nlohmann::json{{"ok", false}, {"error", "cancelled"}}.dump().c_str());
+    return 130;
+  } catch (const std::exception& e) {
+    std::string text = error_text(e);
+    std::fprintf(stderr, "error: %s\n", text.c_str());
+    if (g.json) std::printf("%s\n", nlohmann::json{{"ok", false}, {"error", text}}.dump().c_str());
+    return 1;
+  }
+}

@@ -1,0 +1,19 @@
+// Process-wide runtime settings: thread counts and allocator tuning.
+#pragma once
+#include <string>
+
+namespace faultscape {
+
+// Must run before the first tensor is allocated: raises glibc's mmap / trim thresholds so large
+// tensors are not mmapped and unmapped every batch, and pins OpenBLAS to one thread so it does
+// not compete with LibTorch's intra-op pool. Safe to call more than once.
+void tune_process();
+
+// Sets LibTorch's intra-op thread count; 0 means all cores. Returns the count in effect.
+int set_threads(int threads);
+int hardware_threads();
+
+std::string code_version();   // project version + git description
+std::string torch_version();  // LibTorch version string
+
+}  // namespace faultscape

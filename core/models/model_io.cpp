@@ -1,0 +1,66 @@
+#include "models/model_io.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "common/error.h"
+#include "models/zoo.h"
+#include "project/config_json.h"
+
+namespace faultscape {
+namespace {
+const char* kMetaKey = "faultscape_meta";
+const char* kFormat = "faultscape-model-1";
+}  // namespace
+
+void save_model(Network& net, const std::string& path, const nlohmann::json& meta) {
+  nlohmann::json m = meta.is_object() ? meta : nlohmann::json::object();
+  m["format"] = kFormat;
+  m["model"] = to_json(net->config());
+  m["input_shape"] = net->input_shape();
+  m["num_classes"] = net->num_classes();
+  std::filesystem::path target(path);
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
+  std::string tmp = path + ".tmp";
+  try {
+    torch::serialize::OutputArchive archive;
+    archive.write(kMetaKey, c10::IValue(m.dump()));
+    net->save(archive);
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    throw ModelError(path + ": cannot write model: " + e.what_without_backtrace());
+  }
+  std::filesystem::rename(tmp, target);
+}
+
+LoadedModel load_model(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw ModelError(path + ": model file does not exist");
+  torch::serialize::InputArchive archive;
+  LoadedModel out;
+  try {
+    archive.load_from(path);
+    c10::IValue meta;
+    if (!archive.try_read(kMetaKey, meta) || !meta.isString())
+      throw ModelError(path + ": not a Faultscape model file (no architecture record)");
+    out.meta = nlohmann::json::parse(meta.toStringRef());
+  } catch (const c10::Error& e) {
+    throw ModelError(path + ": not a readable model file: " + e.what_without_backtrace());
+  } catch (const nlohmann::json::exception& e) {
+    throw ModelError(path + ": corrupt architecture record: " + e.what());
+  }
+  if (out.meta.value("format", "") != kFormat) throw ModelError(path + ": unsupported model file format");
+  ModelConfig config = parse_model_config(out.meta.at("model"), path + ":model");
+  out.net = build_network(config, out.meta.at("input_shape").get<std::vector<int64_t>>(),
+                          out.meta.at("num_classes").get<int64_t>());
+  try {
+    out.net->load(archive);
+  } catch (const c10::Error& e) {
+    throw ModelError(path + ": weights do not match the architecture: " + e.what_without_backtrace());
+  }
+  out.net->eval();
+  return out;
+}
+
+}  // namespace faultscape

@@ -1,0 +1,68 @@
+// CIFAR ResNets (He et al. 2016): ResNet-20 (3 x 3 basic blocks of 16/32/64 channels) and the
+// CIFAR variant of ResNet-18 (3x3 stem, 4 x 2 basic blocks of 64..512). Each residual block is
+// one stage, so its output is an activation site.
+#include <torch/torch.h>
+
+#include "models/stage_builder.h"
+#include "models/zoo.h"
+#include "quant/quant_layers.h"
+
+namespace faultscape {
+namespace {
+
+class BasicBlockImpl : public torch::nn::Module {
+ public:
+  BasicBlockImpl(int64_t in, int64_t out, int64_t stride, const StageBuilder& b, WeightQuant wq) {
+    conv1 = register_module("conv1", QuantConv2d(in, out, 3, stride, 1, false, wq));
+    bn1 = register_module("bn1", torch::nn::BatchNorm2d(out));
+    conv2 = register_module("conv2", QuantConv2d(out, out, 3, 1, 1, false, wq));
+    bn2 = register_module("bn2", torch::nn::BatchNorm2d(out));
+    b.add_activation(act1);
+    b.add_activation(act2);
+    register_module("act1", act1);
+    register_module("act2", act2);
+    if (stride != 1 || in != out) {
+      // Projection shortcut (option B) where the shape changes.
+      shortcut = register_module("shortcut", torch::nn::Sequential(QuantConv2d(in, out, 1, stride, 0, false, wq),
+                                                                   torch::nn::BatchNorm2d(out)));
+    }
+  }
+
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor y = act1->forward(bn1(conv1(x)));
+    y = bn2(conv2(y));
+    return act2->forward(y + (shortcut ? shortcut->forward(x) : x));
+  }
+
+  QuantConv2d conv1{nullptr}, conv2{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::Sequential act1, act2, shortcut{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+void build_resnet(NetworkImpl& net, int64_t stem, const std::vector<int64_t>& widths, int blocks_per_stage) {
+  StageBuilder b(net, net.config());
+  WeightQuant wq{net.config().weight_bits, 1.0, net.config().learnable_clip};
+  b.conv("conv0", b.scaled(stem), 3, 1, 1, true);
+  for (size_t s = 0; s < widths.size(); ++s) {
+    for (int k = 0; k < blocks_per_stage; ++k) {
+      int64_t stride = (s > 0 && k == 0) ? 2 : 1;
+      std::vector<int64_t> in = b.shape();
+      int64_t out = b.scaled(widths[s]);
+      int64_t h = (in[1] - 1) / stride + 1, w = (in[2] - 1) / stride + 1;
+      b.custom("block" + std::to_string(s + 1) + "_" + std::to_string(k), "block",
+               torch::nn::Sequential(BasicBlock(in[0], out, stride, b, wq)), {out, h, w});
+    }
+  }
+  int64_t channels = b.shape()[0];
+  b.custom("avgpool", "pool", torch::nn::Sequential(torch::nn::AdaptiveAvgPool2d(1), torch::nn::Flatten()),
+           {channels});
+  b.linear("fc", net.num_classes(), false, false);
+}
+
+}  // namespace
+
+void build_resnet20(NetworkImpl& net) { build_resnet(net, 16, {16, 32, 64}, 3); }
+void build_resnet18(NetworkImpl& net) { build_resnet(net, 64, {64, 128, 256, 512}, 2); }
+
+}  // namespace faultscape

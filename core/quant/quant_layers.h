@@ -1,0 +1,49 @@
+// Convolution and linear layers whose weights are fake-quantized when read (float when bits == 0).
+// The stored (latent) float weight is what training updates and what weight faults hit.
+// Each layer records the MACs of its last forward pass for the model summary.
+#pragma once
+#include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+namespace faultscape {
+
+struct WeightQuant {
+  int bits = 0;        // 0 = float
+  double bound = 1.0;  // clipping bound of the weights
+  bool learnable = false;
+};
+
+class QuantConv2dImpl : public torch::nn::Module {
+ public:
+  QuantConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool bias,
+                  WeightQuant quant);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor effective_weight() const;  // the weight the hardware computes with
+
+  torch::nn::Conv2d conv{nullptr};
+  WeightQuant quant;
+  int64_t last_macs = 0;
+
+ private:
+  torch::Tensor bound_;
+};
+TORCH_MODULE(QuantConv2d);
+
+class QuantLinearImpl : public torch::nn::Module {
+ public:
+  QuantLinearImpl(int64_t in, int64_t out, bool bias, WeightQuant quant);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor effective_weight() const;
+
+  torch::nn::Linear linear{nullptr};
+  WeightQuant quant;
+  int64_t last_macs = 0;
+
+ private:
+  torch::Tensor bound_;
+};
+TORCH_MODULE(QuantLinear);
+
+}  // namespace faultscape

@@ -1,0 +1,22 @@
+// What the project file's "training" object holds.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace faultscape {
+
+struct TrainConfig {
+  int epochs = 5;
+  int64_t batch_size = 64;
+  std::string optimizer = "adam";  // adam | sgd
+  double lr = 1e-3;
+  double momentum = 0.9;           // sgd only
+  double weight_decay = 0.0;
+  int lr_halve_every = 0;          // halve the learning rate every N epochs; 0 = never
+  std::string loss = "cross_entropy";  // cross_entropy | squared_hinge
+  uint64_t seed = 1;
+  std::string checkpoint;          // path of the trained model file; empty = none
+  int64_t eval_batch_size = 1000;
+};
+
+}  // namespace faultscape
