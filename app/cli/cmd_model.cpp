@@ -45,7 +45,10 @@ nlohmann::json cmd_train(const GlobalOptions& g, nlohmann::json experiment) {
   Experiment exp = cli_experiment(project, std::move(experiment));
   ResultStore store(project.database_path());
   TerminalObserver observer(g.quiet);
-  ExperimentOutcome out = run_experiment(project, exp, store, &observer);
+  RunControl control;
+  control.observer = &observer;
+  control.retrain = true;  // "train" always trains
+  ExperimentOutcome out = run_experiment(project, exp, store, control);
   if (!g.json) {
     std::printf("trained %s: test accuracy %.2f %% after %d epochs (%.1f s, %.0f images/s)\n", exp.name.c_str(),
                 out.evaluation.accuracy, exp.training.epochs, out.training.seconds, out.training.images_per_second);
@@ -75,7 +78,9 @@ nlohmann::json cmd_eval(const GlobalOptions& g, const std::string& model_file, n
   Experiment exp = parse_experiment(e, "command line", project.seed);
   ResultStore store(project.database_path());
   TerminalObserver observer(g.quiet);
-  ExperimentOutcome out = run_experiment(project, exp, store, &observer);
+  RunControl control;
+  control.observer = &observer;
+  ExperimentOutcome out = run_experiment(project, exp, store, control);
   if (!g.json) {
     std::printf("%s on %s: accuracy %.2f %% over %lld images, %.3f ms per image\n", model_file.c_str(),
                 exp.dataset.name.c_str(), out.evaluation.accuracy, static_cast<long long>(out.evaluation.images),

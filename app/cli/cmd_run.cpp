@@ -12,8 +12,34 @@
 
 namespace faultscape::cli {
 
+namespace {
+
+void print_campaign(const nlohmann::json& c) {
+  if (c.value("kind", "") == "stuck_sweep") {
+    std::printf("  stuck sweep (%s): golden %.2f %%, %lld faults\n", c.value("granularity", "").c_str(),
+                c.value("golden_accuracy", 0.0), c.value("faults", 0LL));
+    std::printf("  %-10s %7s %8s %8s %8s %10s\n", "layer", "faults", "min", "max", "mean", "variance");
+    for (const auto& l : c["layers"])
+      std::printf("  %-10s %7lld %8.2f %8.2f %8.2f %10.4f\n", l.value("layer", "").c_str(), l.value("faults", 0LL),
+                  l.value("min", 0.0), l.value("max", 0.0), l.value("mean", 0.0), l.value("variance", 0.0));
+    std::printf("  worst drop %.2f points, mean drop %.2f points; %.0f faulty inferences/s\n",
+                c.value("worst_drop", 0.0), c.value("mean_drop", 0.0), c.value("faulty_inferences_per_second", 0.0));
+  } else if (c.value("kind", "") == "ber_sweep") {
+    std::printf("  %s sweep on %s: golden %.2f %%\n", c.value("fault_kind", "").c_str(), c.value("target", "").c_str(),
+                c.value("golden_accuracy", 0.0));
+    std::printf("  %-10s %10s %7s %9s %8s %8s %9s\n", "layer", "rate", "trials", "accuracy", "+-ci95", "SDC %",
+                "nonfinite");
+    for (const auto& p : c["points"])
+      std::printf("  %-10s %10.2e %7lld %9.2f %8.2f %8.2f %9lld\n", p.value("layer", "").c_str(), p.value("rate", 0.0),
+                  p.value("trials", 0LL), p["accuracy"].value("mean", 0.0), p["accuracy"].value("ci95", 0.0),
+                  p.value("sdc_rate", 0.0), p.value("nonfinite", 0LL));
+  }
+}
+
+}  // namespace
+
 nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std::string& project_file,
-                       const std::string& only) {
+                       const std::string& only, bool retrain) {
   Project project = load_project(project_file);
   if (output_dir_given) project.output_dir = g.output_dir;
   if (g.threads > 0) project.threads = g.threads;
@@ -29,13 +55,19 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
   nlohmann::json results = nlohmann::json::array();
   for (const Experiment& e : selected) {
     observer.on_log("experiment " + e.name);
-    ExperimentOutcome out = run_experiment(project, e, store, &observer);
+    RunControl control;
+    control.observer = &observer;
+    control.retrain = retrain;
+    ExperimentOutcome out = run_experiment(project, e, store, control);
     nlohmann::json r = out.to_json();
     r["experiment"] = e.name;
     r["accuracy"] = out.evaluation.accuracy;
     results.push_back(r);
-    if (!g.json) std::printf("%-24s accuracy %.2f %%  model %s\n", e.name.c_str(), out.evaluation.accuracy,
-                             out.model_path.c_str());
+    if (!g.json) {
+      std::printf("%-24s accuracy %.2f %%  model %s\n", e.name.c_str(), out.evaluation.accuracy,
+                  out.model_path.c_str());
+      if (out.campaign_run) print_campaign(out.campaign);
+    }
   }
   if (!g.json) std::printf("results in %s\n", project.database_path().c_str());
   return {{"command", "run"},

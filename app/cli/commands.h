@@ -12,7 +12,7 @@ namespace faultscape::cli {
 nlohmann::json cmd_train(const GlobalOptions& g, nlohmann::json experiment);
 nlohmann::json cmd_eval(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment);
 nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std::string& project_file,
-                       const std::string& experiment);
+                       const std::string& experiment, bool retrain);
 nlohmann::json cmd_export(const GlobalOptions& g, const std::string& source, long long run, const std::string& format,
                           const std::string& out_dir);
 nlohmann::json cmd_info(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment);

@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "run the experiments of a project file");
   run->add_option("project", project_file, "project JSON file")->required();
   run->add_option("--experiment,-e", only, "run only this experiment");
+  bool retrain = false;
+  run->add_flag("--retrain", retrain, "train again even if an identical earlier run left its model");
 
   CLI::App* exp = app.add_subcommand("export", "export runs of a results database as CSV or JSON");
   exp->add_option("source", source, "project JSON file or results .sqlite database")->required();
@@ -69,7 +71,7 @@ int main(int argc, char** argv) {
     nlohmann::json result;
     if (*train) result = cmd_train(g, experiment);
     else if (*eval) result = cmd_eval(g, model_file, experiment);
-    else if (*run) result = cmd_run(g, output_dir_given, project_file, only);
+    else if (*run) result = cmd_run(g, output_dir_given, project_file, only, retrain);
     else if (*exp) result = cmd_export(g, source, run_id, format, out_dir);
     else if (*info) result = cmd_info(g, model_file, experiment);
     if (g.json) std::printf("%s\n", result.dump().c_str());

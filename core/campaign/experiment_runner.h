@@ -20,20 +20,29 @@ struct ExperimentOutcome {
   int64_t train_run = 0;  // 0 when the model was loaded instead of trained
   int64_t eval_run = 0;
   std::string model_path;  // where the trained model was saved (or loaded from)
+  int64_t campaign_run = 0;  // 0 when the experiment has no fault campaign
   TrainResult training;
   EvalResult evaluation;
+  nlohmann::json campaign;   // the campaign's summary
   nlohmann::json to_json() const;
+};
+
+struct RunControl {
+  Observer* observer = nullptr;
+  const StopToken* stop = nullptr;
+  bool retrain = false;  // train even when an identical earlier training run left its model
 };
 
 // Where a trained model of this experiment is saved when training.checkpoint is empty.
 std::string default_model_path(const Project& project, const Experiment& experiment);
 
-// The network of an experiment: loaded from experiment.load, or built (seeded) and trained with
-// its result recorded as a "train" run.
+// The network of an experiment: loaded from experiment.load; or reused from an earlier complete
+// "train" run of the same configuration whose model file still exists (unless retrain); or built
+// (seeded) and trained, recorded as a "train" run.
 Network prepare_network(const Project& project, const Experiment& experiment, const DatasetSplit& data,
-                        ResultStore& store, ExperimentOutcome& outcome, Observer* observer, const StopToken* stop);
+                        ResultStore& store, ExperimentOutcome& outcome, const RunControl& control);
 
 ExperimentOutcome run_experiment(const Project& project, const Experiment& experiment, ResultStore& store,
-                                 Observer* observer = nullptr, const StopToken* stop = nullptr);
+                                 const RunControl& control = {});
 
 }  // namespace faultscape

@@ -1,0 +1,199 @@
+// Training throughput (images/s) of the trainer's real loop on Fashion-MNIST:
+//   lenet5 float (batch 64, Adam, cross entropy) and FINN's CNV W1A1 / W2A2 (batch 100, Adam,
+//   squared hinge), each over a fixed number of batches after a warm-up.
+// Every configuration runs with the requested thread count and, for comparison in the same
+// process, with one intra-op thread (the allocator tuning of tune_process() applies to both: it
+// cannot be undone honestly in-process). Prints a table and one JSON line (the last line).
+#include <torch/torch.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/runtime.h"
+#include "data/dataset.h"
+#include "models/zoo.h"
+#include "train/trainer.h"
+
+using namespace faultscape;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Config {
+  std::string label;
+  ModelConfig model;
+  int64_t batch_size;
+  std::string loss;
+};
+
+struct Measurement {
+  std::string label;
+  int64_t batch_size = 0;
+  int threads = 0;
+  int64_t batches = 0;
+  double seconds = 0;
+  double images_per_second = 0;
+  double ms_per_batch = 0;
+  double final_loss = 0;
+};
+
+ModelConfig model(const std::string& name, int bits) {
+  ModelConfig m;
+  m.name = name;
+  m.weight_bits = bits;
+  m.act_bits = bits;
+  return m;
+}
+
+// One epoch of train_network over exactly warmup + batches batches; the clock runs from the end of
+// the last warm-up step to the end of the last step (the trainer's after_step hook).
+Measurement measure(const Config& c, const DatasetSplit& full, int threads, int64_t warmup, int64_t batches) {
+  Measurement m;
+  m.label = c.label;
+  m.batch_size = c.batch_size;
+  m.threads = set_threads(threads);
+  m.batches = batches;
+
+  const int64_t n = (warmup + batches) * c.batch_size;
+  if (full.train.size() < n)
+    throw DataError("the training set has " + std::to_string(full.train.size()) + " images, the benchmark needs " +
+                    std::to_string(n));
+  DatasetSplit data;
+  data.train = full.train;
+  data.train.images = full.train.images.narrow(0, 0, n);
+  data.train.labels = full.train.labels.narrow(0, 0, n);
+  // data.test stays empty: the trainer then skips the end-of-epoch evaluation.
+
+  TrainConfig t;
+  t.epochs = 1;
+  t.batch_size = c.batch_size;
+  t.optimizer = "adam";
+  t.lr = 1e-3;
+  t.loss = c.loss;
+  t.seed = 1;
+  seed_everything(t.seed);
+  Network net = build_network(c.model, data.train.image_shape(), data.train.num_classes);
+
+  std::vector<Clock::time_point> step_end;
+  step_end.reserve(static_cast<size_t>(warmup + batches));
+  TrainContext ctx;
+  ctx.hooks.after_step = [&](Network&) { step_end.push_back(Clock::now()); };
+  TrainResult r = train_network(net, data, t, ctx);
+  if (static_cast<int64_t>(step_end.size()) != warmup + batches)
+    throw Error("expected " + std::to_string(warmup + batches) + " steps, saw " + std::to_string(step_end.size()));
+  // With no warm-up the first interval starts at the first step's end: one batch fewer is timed.
+  const size_t first = warmup > 0 ? static_cast<size_t>(warmup - 1) : 0;
+  const int64_t timed = warmup > 0 ? batches : batches - 1;
+  m.seconds = std::chrono::duration<double>(step_end.back() - step_end[first]).count();
+  m.images_per_second = m.seconds > 0 ? timed * c.batch_size / m.seconds : 0;
+  m.ms_per_batch = timed > 0 ? 1000.0 * m.seconds / timed : 0;
+  m.final_loss = r.epochs.back().loss;
+  return m;
+}
+
+nlohmann::json to_json(const Measurement& m) {
+  return {{"config", m.label},           {"batch_size", m.batch_size}, {"threads", m.threads},
+          {"batches", m.batches},        {"seconds", m.seconds},       {"images_per_second", m.images_per_second},
+          {"ms_per_batch", m.ms_per_batch}};
+}
+
+void print_row(const Measurement& m, const char* note) {
+  std::printf("%-16s %6lld %8d %8lld %12.1f %12.2f  %s\n", m.label.c_str(), static_cast<long long>(m.batch_size),
+              m.threads, static_cast<long long>(m.batches), m.images_per_second, m.ms_per_batch, note);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tune_process();  // before the first tensor is allocated
+
+  CLI::App app{"bench_training: training throughput of the model zoo on Fashion-MNIST"};
+  int threads = 0;
+  int64_t batches = 20, warmup = 3;
+  bool compare = true;
+  std::string data_path;
+  std::vector<std::string> only;
+  app.add_option("--threads", threads, "intra-op threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--batches", batches, "timed batches per configuration")->check(CLI::PositiveNumber);
+  app.add_option("--warmup", warmup, "untimed batches before them")->check(CLI::NonNegativeNumber);
+  app.add_option("--data-path", data_path, "Fashion-MNIST directory (default: the installed one)");
+  app.add_option("--only", only, "configurations to run: lenet5, cnv-w1a1, cnv-w2a2");
+  app.add_flag("!--no-compare", compare, "skip the single-thread comparison");
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<Config> configs = {{"lenet5", model("lenet5", 0), 64, "cross_entropy"},
+                                 {"cnv-w1a1", model("cnv", 1), 100, "squared_hinge"},
+                                 {"cnv-w2a2", model("cnv", 2), 100, "squared_hinge"}};
+  if (!only.empty()) {
+    std::vector<Config> picked;
+    for (const auto& c : configs)
+      for (const auto& o : only)
+        if (c.label == o) picked.push_back(c);
+    if (picked.empty()) {
+      std::fprintf(stderr, "error: --only: no configuration named so (lenet5, cnv-w1a1, cnv-w2a2)\n");
+      return 2;
+    }
+    configs = picked;
+  }
+
+  try {
+    const int tuned_threads = set_threads(threads);
+    DatasetConfig dc;  // Fashion-MNIST, normalised
+    dc.path = data_path;
+    int64_t needed = 0;
+    for (const auto& c : configs) needed = std::max(needed, (warmup + batches) * c.batch_size);
+    dc.train_limit = needed;
+    dc.test_limit = 1;
+    auto load_start = Clock::now();
+    DatasetSplit data = load_dataset(dc);
+    double load_s = std::chrono::duration<double>(Clock::now() - load_start).count();
+
+    std::printf("Faultscape training throughput: %s, LibTorch %s, %d hardware threads\n", code_version().c_str(),
+                torch_version().c_str(), hardware_threads());
+    std::printf("Fashion-MNIST: %lld training images loaded in %.2f s; %lld timed batches after %lld warm-up, Adam\n\n",
+                static_cast<long long>(data.train.size()), load_s, static_cast<long long>(batches),
+                static_cast<long long>(warmup));
+    std::printf("%-16s %6s %8s %8s %12s %12s\n", "config", "batch", "threads", "batches", "images/s", "ms/batch");
+
+    const bool do_compare = compare && tuned_threads > 1;
+    nlohmann::json results = nlohmann::json::array();
+    for (const auto& c : configs) {
+      Measurement tuned = measure(c, data, tuned_threads, warmup, batches);
+      print_row(tuned, "");
+      nlohmann::json entry = to_json(tuned);
+      if (do_compare) {
+        Measurement single = measure(c, data, 1, warmup, batches);
+        double ratio = single.images_per_second > 0 ? tuned.images_per_second / single.images_per_second : 0;
+        char note[64];
+        std::snprintf(note, sizeof note, "(%d threads: %.2fx)", tuned.threads, ratio);
+        print_row(single, note);
+        entry["single_thread_images_per_second"] = single.images_per_second;
+        entry["speedup_vs_single_thread"] = ratio;
+      }
+      results.push_back(entry);
+    }
+    set_threads(tuned_threads);
+    std::printf("\n");
+    nlohmann::json j = {{"bench", "training"},
+                        {"dataset", "fashion-mnist"},
+                        {"threads", tuned_threads},
+                        {"hardware_threads", hardware_threads()},
+                        {"warmup_batches", warmup},
+                        {"timed_batches", batches},
+                        {"code_version", code_version()},
+                        {"torch_version", torch_version()},
+                        {"results", results}};
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

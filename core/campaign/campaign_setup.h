@@ -1,0 +1,27 @@
+// Reads an experiment's "faults" and "campaign" objects (validated with JSON paths).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "campaign/campaign_config.h"
+#include "faults/fault_model.h"
+
+namespace faultscape {
+
+class Problems;
+
+struct CampaignSetup {
+  FaultModel fault;
+  CampaignConfig campaign;
+  bool has_faults = false;  // the experiment names a fault model
+};
+
+// path: the experiment's JSON path ("experiments[2]"), prefixing every problem recorded.
+CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign,
+                                  const std::string& path, Problems& problems);
+// Throws ValidationError naming `source` when anything is invalid.
+CampaignSetup parse_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign,
+                                   const std::string& source);
+
+}  // namespace faultscape

@@ -1,0 +1,115 @@
+#include "campaign/faulty_evaluator.h"
+
+#include <torch/torch.h>
+
+#include "models/summary.h"
+
+namespace faultscape {
+
+FaultyEvaluator::FaultyEvaluator(Network net, torch::Tensor images, torch::Tensor labels, int64_t batch_size,
+                                 int64_t cache_bytes)
+    : net_(std::move(net)), images_(std::move(images)), labels_(std::move(labels)), batch_size_(batch_size) {
+  net_->eval();
+  ModelSummary summary = summarize(net_);
+  for (const auto& s : summary.stages) {
+    int64_t n = 1;
+    for (int64_t d : s.output_shape) n *= d;
+    output_numel_.push_back(n);
+    stage_macs_.push_back(s.macs);
+  }
+  torch::InferenceMode inference;
+  const int stages = static_cast<int>(net_->size());
+  const int64_t n = images_.size(0);
+  // Cache golden stage inputs from the deepest stage backwards: deep inputs are small and every
+  // trial whose first fault lies at or after them skips the expensive early layers.
+  cache_.assign(stages + 1, torch::Tensor());
+  int64_t budget = cache_bytes;
+  for (int s = stages - 1; s >= 1; --s) {
+    int64_t bytes = n * output_numel_[s - 1] * 4;
+    if (bytes > budget) continue;
+    budget -= bytes;
+    std::vector<int64_t> shape = {n};
+    const auto& out = summary.stages[s - 1].output_shape;
+    shape.insert(shape.end(), out.begin(), out.end());
+    cache_[s] = torch::empty(shape, images_.options());
+  }
+  std::vector<torch::Tensor> preds;
+  for (int64_t off = 0; off < n; off += batch_size_) {
+    int64_t b = std::min(batch_size_, n - off);
+    torch::Tensor x = images_.narrow(0, off, b);
+    for (int s = 0; s < stages; ++s) {
+      x = net_->forward_range(x, s, s + 1);
+      if (s + 1 < stages && cache_[s + 1].defined()) cache_[s + 1].narrow(0, off, b).copy_(x);
+    }
+    preds.push_back(x.argmax(1));
+  }
+  golden_ = preds.empty() ? torch::empty({0}, torch::kLong) : torch::cat(preds);
+  golden_accuracy_ = n ? 100.0 * golden_.eq(labels_).sum().item<double>() / n : 0;
+}
+
+int FaultyEvaluator::cached_at_or_before(int s) const {
+  for (int k = s; k >= 1; --k)
+    if (cache_[k].defined()) return k;
+  return 0;
+}
+
+torch::Tensor FaultyEvaluator::stage_input(int s) {
+  if (s == 0) return images_;
+  if (cache_[s].defined()) return cache_[s];
+  torch::InferenceMode inference;
+  int start = cached_at_or_before(s);
+  torch::Tensor source = start == 0 ? images_ : cache_[start];
+  std::vector<torch::Tensor> parts;
+  for (int64_t off = 0; off < images(); off += batch_size_)
+    parts.push_back(net_->forward_range(source.narrow(0, off, std::min(batch_size_, images() - off)), start, s));
+  return torch::cat(parts);
+}
+
+torch::Tensor FaultyEvaluator::forward_from(int first, torch::Tensor x, int64_t offset, const Hook& hook) {
+  for (int s = first; s < static_cast<int>(net_->size()); ++s) {
+    torch::Tensor y = net_->forward_range(x, s, s + 1);
+    if (hook) {
+      if (y.data_ptr() == x.data_ptr()) y = y.clone();  // never modify a cached golden tensor
+      hook(s, y, offset);
+    }
+    x = y;
+  }
+  return x;
+}
+
+TrialMetrics FaultyEvaluator::run_from(int first, const Hook& hook) {
+  torch::InferenceMode inference;
+  int start = cached_at_or_before(std::min<int>(first, static_cast<int>(net_->size()) - 1));
+  torch::Tensor source = start == 0 ? images_ : cache_[start];
+  std::vector<torch::Tensor> preds;
+  int64_t nonfinite = 0;
+  for (int64_t off = 0; off < images(); off += batch_size_) {
+    torch::Tensor logits = forward_from(start, source.narrow(0, off, std::min(batch_size_, images() - off)), off, hook);
+    nonfinite += (~torch::isfinite(logits)).any(1).sum().item<int64_t>();
+    preds.push_back(logits.argmax(1));
+  }
+  return score(torch::cat(preds), nonfinite);
+}
+
+TrialMetrics FaultyEvaluator::score(const torch::Tensor& predictions, int64_t nonfinite) const {
+  return score_slice(predictions, 0, nonfinite);
+}
+
+TrialMetrics FaultyEvaluator::score_slice(const torch::Tensor& p, int64_t offset, int64_t nonfinite) const {
+  const int64_t n = p.size(0);
+  torch::Tensor labels = labels_.narrow(0, offset, n), golden = golden_.narrow(0, offset, n);
+  torch::Tensor golden_ok = golden.eq(labels);
+  TrialMetrics m;
+  m.accuracy = 100.0 * p.eq(labels).sum().item<double>() / n;
+  m.sdc_rate = 100.0 * p.ne(golden).sum().item<double>() / n;
+  m.critical_sdc_rate = 100.0 * (golden_ok & p.ne(labels)).sum().item<double>() / n;
+  m.nonfinite = nonfinite;
+  return m;
+}
+
+nlohmann::json TrialMetrics::to_json() const {
+  return {{"accuracy", accuracy}, {"sdc_rate", sdc_rate}, {"critical_sdc_rate", critical_sdc_rate},
+          {"nonfinite", nonfinite}};
+}
+
+}  // namespace faultscape

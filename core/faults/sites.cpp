@@ -1,0 +1,124 @@
+#include "faults/sites.h"
+
+#include <torch/torch.h>
+
+#include "common/error.h"
+#include "quant/quant_layers.h"
+#include "quant/quantizer.h"
+
+namespace faultscape {
+namespace {
+
+bool is_compute_stage(const Stage& s) { return s.kind == "conv" || s.kind == "linear" || s.kind == "block"; }
+
+// The stored format of a weight: intN of its layer's quantizer, else fp32 (unless forced).
+void weight_format(const FaultModel& f, const WeightQuant* q, NumberFormat& fmt, double& scale) {
+  if (f.format != "auto") {
+    fmt = NumberFormat::parse(f.format);
+    scale = q && q->bits > 0 ? (q->bits == 1 ? q->bound : q->bound / quant_max_level(q->bits)) : 0.0;  // 0: per-tensor max-abs scale, set below
+    return;
+  }
+  if (q && q->bits > 0) {
+    fmt = {NumberFormat::Kind::Int, q->bits};
+    scale = q->bits == 1 ? q->bound : q->bound / quant_max_level(q->bits);
+  } else {
+    fmt = {NumberFormat::Kind::FP32, 32};
+    scale = 1.0;
+  }
+}
+
+// Batch-norm parameters and running statistics, kept at higher precision: fp32 unless forced.
+template <class BatchNorm>
+void add_batch_norm(torch::nn::Module* m, int stage, const std::string& name, const FaultModel& f,
+                    std::vector<WeightSite>& sites) {
+  auto* bn = dynamic_cast<BatchNorm*>(m);
+  if (!bn) return;
+  NumberFormat fmt = f.format == "auto" ? NumberFormat{} : NumberFormat::parse(f.format);
+  const char* field[] = {".weight", ".bias", ".running_mean", ".running_var"};
+  torch::Tensor* tensors[] = {&bn->weight, &bn->bias, &bn->running_mean, &bn->running_var};
+  for (int i = 0; i < 4; ++i)
+    if (tensors[i]->defined()) sites.push_back({stage, name + field[i], *tensors[i], fmt, 1.0});
+}
+
+}  // namespace
+
+std::vector<int> selected_stages(const Network& net, const FaultModel& fault, bool include_last) {
+  std::vector<int> out;
+  if (fault.layers.empty()) {
+    int last = static_cast<int>(net->size()) - 1;
+    for (int i = 0; i <= last; ++i)
+      if (is_compute_stage(net->stage(i)) && (include_last || i != last)) out.push_back(i);
+    return out;
+  }
+  for (const auto& name : fault.layers) {
+    int i = net->stage_index(name);
+    if (i < 0) {
+      std::string known;
+      for (const auto& s : net->stages()) known += (known.empty() ? "" : ", ") + s.name;
+      throw ConfigError("faults.layers: no stage \"" + name + "\" in this model (stages: " + known + ")");
+    }
+    out.push_back(i);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<WeightSite> weight_sites(Network& net, const FaultModel& fault) {
+  auto wants = [&](const char* t) { return std::find(fault.tensors.begin(), fault.tensors.end(), t) != fault.tensors.end(); };
+  std::vector<WeightSite> sites;
+  for (int s : selected_stages(net, fault, true)) {
+    const Stage& stage = net->stage(s);
+    for (const auto& item : stage.module->named_modules(stage.name)) {
+      torch::nn::Module* m = item.value().get();
+      const WeightQuant* q = nullptr;
+      torch::Tensor weight, bias;
+      if (auto* c = dynamic_cast<QuantConv2dImpl*>(m)) q = &c->quant, weight = c->conv->weight, bias = c->conv->bias;
+      else if (auto* l = dynamic_cast<QuantLinearImpl*>(m)) q = &l->quant, weight = l->linear->weight, bias = l->linear->bias;
+      if (q) {
+        NumberFormat fmt;
+        double scale;
+        weight_format(fault, q, fmt, scale);
+        if (wants("weight")) sites.push_back({s, item.key() + ".weight", weight, fmt, scale});
+        // Biases and batch-norm parameters are kept at higher precision: fp32 unless forced.
+        NumberFormat wide = fault.format == "auto" ? NumberFormat{} : fmt;
+        if (wants("bias") && bias.defined()) sites.push_back({s, item.key() + ".bias", bias, wide, scale});
+      } else if (wants("bn")) {
+        add_batch_norm<torch::nn::BatchNorm2dImpl>(m, s, item.key(), fault, sites);
+        add_batch_norm<torch::nn::BatchNorm1dImpl>(m, s, item.key(), fault, sites);
+      }
+    }
+  }
+  for (auto& site : sites) {
+    if (!site.tensor.is_contiguous() || site.tensor.scalar_type() != torch::kFloat)
+      throw ModelError(site.name + ": weight faults need contiguous float32 tensors");
+    if (site.format.kind == NumberFormat::Kind::Int && site.scale <= 0) {
+      // A float layer stored as intN: symmetric per-tensor quantization.
+      double max_abs = site.tensor.abs().max().item<double>();
+      site.scale = site.format.bits == 1 ? max_abs : max_abs / quant_max_level(site.format.bits);
+      if (site.scale <= 0) site.scale = 1.0;
+    }
+  }
+  return sites;
+}
+
+std::vector<ActivationSite> activation_sites(Network& net, const FaultModel& fault) {
+  std::vector<ActivationSite> sites;
+  for (int s : selected_stages(net, fault, false)) {
+    ActivationSite site{s, net->stage(s).name, {}, 1.0, {}};
+    // The stage's own activation quantizer (its bound may have been learned).
+    QuantActImpl* act = nullptr;
+    for (const auto& m : net->stage(s).module->modules())
+      if (auto* a = dynamic_cast<QuantActImpl*>(m.get())) act = a;
+    if (act) {
+      site.levels = act->levels();
+      site.scale = act->bits() == 1 ? act->bound() : act->bound() / quant_max_level(act->bits());
+      site.format = {NumberFormat::Kind::Int, act->bits()};
+    }
+    if (fault.format != "auto") site.format = NumberFormat::parse(fault.format);
+    sites.push_back(site);
+  }
+  return sites;
+}
+
+}  // namespace faultscape

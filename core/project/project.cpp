@@ -1,0 +1,161 @@
+#include "project/project.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace faultscape {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// The project name becomes a file name in output_dir.
+void read_project_name(Reader& r, std::string& name) {
+  r.get("name", name);
+  if (name.empty())
+    r.problem("name", "must not be empty");
+  else if (name == "." || name == ".." || name.find_first_of("/\\") != std::string::npos)
+    r.problem("name", "must be usable as a file name, got " + describe_value(name));
+}
+
+void read_experiment_name(Reader& r, std::string& name) {
+  if (!r.is_object()) return;
+  if (!r.has("name")) {
+    r.problem("name", "missing; every experiment needs a unique name");
+    return;
+  }
+  r.get("name", name);
+  if (name.empty() && r.value().at("name").is_string()) r.problem("name", "must not be empty");
+}
+
+Experiment read_experiment(Reader& r, uint64_t seed) {
+  Experiment e;
+  e.raw = r.value();
+  e.training.seed = seed;
+  e.dataset.seed = seed;
+  read_experiment_name(r, e.name);
+  Reader dataset = r.object("dataset");
+  read_config(dataset, e.dataset);
+  Reader model = r.object("model");
+  read_config(model, e.model);
+  Reader training = r.object("training");
+  read_config(training, e.training);
+  r.get("load", e.load);
+  r.get_raw("faults", e.faults);
+  r.get_raw("protection", e.protection);
+  r.get_raw("campaign", e.campaign);
+  r.report_unknown();
+  return e;
+}
+
+// nlohmann reports the byte offset of the last character it read; users need line and column.
+std::string json_error_position(const std::string& text, size_t byte) {
+  size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < end; ++i)
+    if (text[i] == '\n') ++line, line_start = i + 1;
+  return "line " + std::to_string(line) + ", column " + std::to_string(end - line_start + 1);
+}
+
+// The description after nlohmann's "[json.exception...] parse error at ...: " prefix.
+std::string json_error_description(const std::string& what) {
+  size_t at = what.find("parse error");
+  size_t colon = at == std::string::npos ? at : what.find(": ", at);
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw ConfigError(path + ": project file not found");
+  if (fs::is_directory(path, ec)) throw ConfigError(path + ": is a directory, not a project file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot read project file: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+const Experiment& Project::experiment(const std::string& wanted) const {
+  std::string names;
+  for (const auto& e : experiments) {
+    if (e.name == wanted) return e;
+    names += (names.empty() ? "" : ", ") + e.name;
+  }
+  throw ConfigError(path + ": no experiment named \"" + wanted + "\" (experiments: " +
+                    (names.empty() ? "none" : names) + ")");
+}
+
+std::string Project::database_path() const {
+  return (fs::path(output_dir) / (name + ".sqlite")).string();
+}
+
+Project parse_project(const json& j, const std::string& source) {
+  Problems problems;
+  Project p;
+  p.path = source;
+  p.raw = j;
+  Reader r(j, "", problems);
+  if (r.is_object()) read_project_name(r, p.name);
+  r.get_int("threads", p.threads, 0);
+  r.get_seed("seed", p.seed);
+  r.get("output_dir", p.output_dir);
+  if (const json* list = r.array("experiments")) {
+    std::map<std::string, std::string> first_path;  // experiment name -> where it was first seen
+    for (size_t i = 0; i < list->size(); ++i) {
+      Reader e(list->at(i), r.path_of("experiments") + "[" + std::to_string(i) + "]", problems);
+      p.experiments.push_back(read_experiment(e, p.seed));
+      const std::string& name = p.experiments.back().name;
+      if (name.empty()) continue;
+      auto [it, fresh] = first_path.emplace(name, e.path_of("name"));
+      if (!fresh) e.problem("name", "duplicate experiment name \"" + name + "\" (also " + it->second + ")");
+    }
+  }
+  r.report_unknown();
+  problems.throw_if_any(source);
+  return p;
+}
+
+Experiment parse_experiment(const json& j, const std::string& source, uint64_t seed) {
+  Problems problems;
+  Reader r(j, "", problems);
+  Experiment e = read_experiment(r, seed);
+  problems.throw_if_any(source);
+  return e;
+}
+
+Project load_project(const std::string& path) {
+  const std::string text = read_file(path);
+  json j;
+  try {
+    j = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(path + ": invalid JSON at " + json_error_position(text, e.byte) + ": " +
+                      json_error_description(e.what()));
+  }
+  return parse_project(j, path);
+}
+
+json to_json(const Experiment& e) {
+  return {{"name", e.name},         {"dataset", to_json(e.dataset)},
+          {"model", to_json(e.model)}, {"training", to_json(e.training)},
+          {"load", e.load},         {"faults", e.faults},
+          {"protection", e.protection}, {"campaign", e.campaign}};
+}
+
+json to_json(const Project& p) {
+  json experiments = json::array();
+  for (const auto& e : p.experiments) experiments.push_back(to_json(e));
+  return {{"name", p.name},
+          {"threads", p.threads},
+          {"seed", p.seed},
+          {"output_dir", p.output_dir},
+          {"experiments", experiments}};
+}
+
+}  // namespace faultscape

@@ -1,0 +1,61 @@
+// Project files: named experiments (dataset, model, training, faults, protection, campaign) plus
+// project-wide settings. Loading validates everything and reports every problem at once.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "models/model_config.h"
+#include "project/config_json.h"
+#include "project/json_reader.h"
+#include "train/train_config.h"
+
+namespace faultscape {
+
+struct Experiment {
+  std::string name;
+  DatasetConfig dataset;
+  ModelConfig model;
+  TrainConfig training;  // training.seed defaults to the project seed, as does dataset.seed
+  std::string load;      // a trained model file to load instead of training; empty = train
+  // Filled by the fault, protection and campaign layers, which validate them; kept verbatim here.
+  nlohmann::json faults;                                  // null when absent
+  nlohmann::json protection = nlohmann::json::array();    // [] when absent
+  nlohmann::json campaign;                                // null when absent
+  nlohmann::json raw;  // the experiment object as read
+};
+
+struct Project {
+  std::string name = "default";
+  std::string path;  // the file it was loaded from (or the source named when parsed)
+  int threads = 0;   // 0 = all cores
+  uint64_t seed = 1;
+  std::string output_dir = "results";  // relative to the current working directory
+  std::vector<Experiment> experiments;
+  nlohmann::json raw;  // the document as read
+
+  // Throws ConfigError naming the project and listing the experiments when there is none so named.
+  const Experiment& experiment(const std::string& name) const;
+  // <output_dir>/<name>.sqlite
+  std::string database_path() const;
+};
+
+// Reads and validates a project file. Throws ConfigError for a missing or unreadable file,
+// "<path>: invalid JSON at line L, column C: ..." for malformed JSON, and ValidationError
+// "<path>: N problem(s)" listing every invalid value and unknown key. Comments are allowed.
+Project load_project(const std::string& path);
+
+// Validates a parsed document; `source` names it in messages and becomes Project::path.
+Project parse_project(const nlohmann::json& j, const std::string& source);
+
+// One experiment object on its own (e.g. assembled from CLI options); seeds default to `seed`.
+Experiment parse_experiment(const nlohmann::json& j, const std::string& source, uint64_t seed = 1);
+
+// The complete document: parse_project(to_json(p), ...) reproduces p.
+nlohmann::json to_json(const Project& project);
+nlohmann::json to_json(const Experiment& experiment);
+
+}  // namespace faultscape

@@ -1,0 +1,272 @@
+// faultscape-cli end to end: bad inputs (truncated IDX file, CIFAR file of the wrong size,
+// malformed and invalid project JSON, unknown model, missing dataset directory, an unwritable
+// model path) each exit non-zero with one "error: ..." line naming the problem and leave no run
+// marked complete; the happy paths of train --json and info --json.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "store/result_store.h"
+
+#include <QtTest>
+#include <QProcess>
+
+using namespace faultscape;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+#ifndef FAULTSCAPE_CLI
+#error "FAULTSCAPE_CLI must name the faultscape-cli binary"
+#endif
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  bool crashed = false;
+  QString out, err;
+  QStringList err_lines() const { return err.split('\n', Qt::SkipEmptyParts); }
+  QStringList out_lines() const { return out.split('\n', Qt::SkipEmptyParts); }
+  QString describe() const {
+    return QString("exit %1%2\nstdout:\n%3\nstderr:\n%4").arg(exit_code).arg(crashed ? " (crashed)" : "").arg(out, err);
+  }
+};
+
+void write_bytes(const fs::path& file, const std::vector<uint8_t>& bytes) {
+  fs::create_directories(file.parent_path());
+  std::ofstream out(file, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << text;
+}
+
+void put32(std::vector<uint8_t>& v, uint32_t x) {
+  for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<uint8_t>(x >> s));
+}
+
+// An IDX file: magic, dimensions, then `payload` bytes (fewer than the dimensions promise = truncated).
+std::vector<uint8_t> idx(uint32_t magic, const std::vector<uint32_t>& dims, size_t payload) {
+  std::vector<uint8_t> v;
+  put32(v, magic);
+  for (uint32_t d : dims) put32(v, d);
+  for (size_t i = 0; i < payload; ++i) v.push_back(static_cast<uint8_t>(i % 10));
+  return v;
+}
+
+// A project with one experiment; `patch` is merged into the experiment.
+json project(const std::string& output_dir, const json& patch) {
+  json e = {{"name", "exp"},
+            {"dataset", {{"name", "synthetic"}, {"synthetic", {{"train", 64}, {"test", 32}}}}},
+            {"model", {{"name", "mlp"}}},
+            {"training", {{"epochs", 1}, {"batch_size", 32}}}};
+  e.merge_patch(patch);
+  return {{"name", "cli-test"}, {"output_dir", output_dir}, {"threads", 1}, {"experiments", json::array({e})}};
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+
+  fs::path dir_;
+
+  Result cli(const QStringList& args, int timeout_ms = 120000) {
+    QProcess p;
+    p.setWorkingDirectory(QString::fromStdString(dir_.string()));
+    p.start(FAULTSCAPE_CLI, args);
+    Result r;
+    if (!p.waitForStarted(10000)) {
+      r.err = "could not start " + QString(FAULTSCAPE_CLI);
+      return r;
+    }
+    if (!p.waitForFinished(timeout_ms)) {
+      p.kill();
+      p.waitForFinished();
+      r.err = "timed out: " + args.join(' ');
+      return r;
+    }
+    r.crashed = p.exitStatus() != QProcess::NormalExit;
+    r.exit_code = p.exitCode();
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+  }
+
+  // A failure: non-zero exit, stderr exactly one line "error: ..." containing every `needles`.
+  bool check_error(const Result& r, const QStringList& needles) {
+    bool ok = !r.crashed && r.exit_code != 0 && r.exit_code != -1;
+    QStringList lines = r.err_lines();
+    ok = ok && lines.size() == 1 && lines[0].startsWith("error: ");
+    for (const auto& n : needles) ok = ok && !lines.isEmpty() && lines.back().contains(n);
+    if (!ok) qWarning("%s", qPrintable(r.describe() + "\nexpected: " + needles.join(" | ")));
+    return ok;
+  }
+
+  // The runs of a project's database (none when the database was never created).
+  std::vector<RunRow> runs_of(const std::string& output_dir) {
+    fs::path db = dir_ / output_dir / "cli-test.sqlite";
+    if (!fs::exists(db)) return {};
+    ResultStore store(db.string());
+    return store.runs();
+  }
+
+  // After a failed run: no run of the database is marked complete.
+  static bool none_complete(const std::vector<RunRow>& runs) {
+    for (const auto& run : runs) {
+      if (run.status == "complete") {
+        qWarning("run %lld (%s) is complete after a failure", static_cast<long long>(run.id), run.kind.c_str());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Writes a project file and runs it quietly.
+  Result run_project(const std::string& name, const json& patch) {
+    write_text(dir_ / (name + ".json"), project("out_" + name, patch).dump(2));
+    return cli({"run", QString::fromStdString(name + ".json"), "--quiet"});
+  }
+
+ private slots:
+  void initTestCase() {
+    dir_ = fs::path(FAULTSCAPE_TEST_TMP) / "cli";
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    QVERIFY2(fs::exists(FAULTSCAPE_CLI), FAULTSCAPE_CLI);
+  }
+
+  void truncatedIdx() {
+    // A complete Fashion-MNIST-shaped directory except that the training images stop early.
+    fs::path ds = dir_ / "idx";
+    write_bytes(ds / "train-images-idx3-ubyte", idx(0x803, {20, 28, 28}, 1000));
+    write_bytes(ds / "train-labels-idx1-ubyte", idx(0x801, {20}, 20));
+    write_bytes(ds / "t10k-images-idx3-ubyte", idx(0x803, {5, 28, 28}, 5 * 784));
+    write_bytes(ds / "t10k-labels-idx1-ubyte", idx(0x801, {5}, 5));
+    Result r = run_project("idx", {{"dataset", {{"name", "fashion-mnist"}, {"path", ds.string()}}}});
+    QVERIFY(check_error(r, {"train-images-idx3-ubyte", "truncated", QString::number(16 + 20 * 784)}));
+    QVERIFY(none_complete(runs_of("out_idx")));
+
+    // The same through train's options.
+    Result t = cli({"train", "--dataset", "fashion-mnist", "--data-path", QString::fromStdString(ds.string()),
+                    "--model", "mlp", "--epochs", "1", "-q", "-o", "out_idx_train"});
+    QVERIFY(check_error(t, {"train-images-idx3-ubyte", "truncated"}));
+
+    // Control: once the file is whole, the same directory trains (proves the error was the truncation).
+    write_bytes(ds / "train-images-idx3-ubyte", idx(0x803, {20, 28, 28}, 20 * 784));
+    Result ok = run_project("idx_ok", {{"dataset", {{"name", "fashion-mnist"}, {"path", ds.string()}}}});
+    QVERIFY2(ok.exit_code == 0, qPrintable(ok.describe()));
+  }
+
+  void cifarWrongSize() {
+    fs::path ds = dir_ / "cifar";
+    std::vector<uint8_t> bytes(3073 * 2 + 5, 1);  // two records and five stray bytes
+    write_bytes(ds / "data_batch_1.bin", bytes);
+    Result r = run_project("cifar", {{"dataset", {{"name", "cifar10"}, {"path", ds.string()}}}});
+    QVERIFY(check_error(r, {"data_batch_1.bin", QString::number(3073 * 2 + 5), "3073"}));
+    QVERIFY(none_complete(runs_of("out_cifar")));
+  }
+
+  void malformedJson() {
+    write_text(dir_ / "malformed.json", "{\n  \"name\": \"cli-test\",\n  \"experiments\": [\n    {\"name\": \"a\",,}\n  ]\n}\n");
+    Result r = cli({"run", "malformed.json", "-q"});
+    QVERIFY(check_error(r, {"malformed.json", "invalid JSON", "line 4"}));
+    write_text(dir_ / "empty.json", "");
+    QVERIFY(check_error(cli({"run", "empty.json", "-q"}), {"empty.json", "invalid JSON"}));
+    QVERIFY(check_error(cli({"run", "no-such-project.json", "-q"}), {"no-such-project.json", "not found"}));
+  }
+
+  void invalidProject() {
+    Result r = run_project("bits", {{"model", {{"name", "cnv"}, {"weight_bits", 12}}}});
+    QVERIFY(check_error(r, {"bits.json", "experiments[0].model.weight_bits: expected 1-8 or \"float\", got 12"}));
+    QVERIFY(!fs::exists(dir_ / "out_bits" / "cli-test.sqlite"));  // nothing ran
+    // The same check on the command line.
+    Result t = cli({"train", "--dataset", "synthetic", "--model", "cnv", "--weight-bits", "12", "-q"});
+    QVERIFY(check_error(t, {"weight_bits: expected 1-8 or \"float\", got 12"}));
+  }
+
+  void unknownModel() {
+    Result r = run_project("model", {{"model", {{"name", "resnet99"}}}});
+    QVERIFY(check_error(r, {"experiments[0].model.name", "resnet99"}));
+    QVERIFY(none_complete(runs_of("out_model")));
+    Result t = cli({"train", "--dataset", "synthetic", "--model", "resnet99", "-q", "-o", "out_model_train"});
+    QVERIFY(check_error(t, {"resnet99"}));
+    Result i = cli({"info", "--model", "resnet99"});
+    QVERIFY(check_error(i, {"resnet99"}));
+  }
+
+  void missingDatasetPath() {
+    std::string path = (dir_ / "no" / "such" / "dir").string();
+    Result r = run_project("nodata", {{"dataset", {{"name", "fashion-mnist"}, {"path", path}}}});
+    QVERIFY(check_error(r, {QString::fromStdString(path), "does not exist"}));
+    QVERIFY(none_complete(runs_of("out_nodata")));
+    Result e = cli({"eval", "no-model.pt", "-q"});
+    QVERIFY(check_error(e, {"no-model.pt"}));
+  }
+
+  // A failure after training began (the model cannot be saved): the train run is recorded as failed.
+  void failureAfterRunBegan() {
+    write_text(dir_ / "blocker", "a file where a directory is needed\n");
+    Result r = run_project("save", {{"training", {{"checkpoint", "blocker/model.pt"}}}});
+    QVERIFY(check_error(r, {"blocker"}));
+    std::vector<RunRow> runs = runs_of("out_save");
+    QVERIFY(none_complete(runs));
+    QCOMPARE(runs.size(), size_t{1});
+    QCOMPARE(runs[0].kind, std::string("train"));
+    QCOMPARE(runs[0].status, std::string("failed"));
+    QVERIFY(!runs[0].error.empty());
+    QVERIFY(!runs[0].ended_at.empty());
+  }
+
+  void trainJson() {
+    Result r = cli({"train", "--dataset", "synthetic", "--model", "mlp", "--epochs", "1", "--json", "--threads", "1"});
+    QVERIFY2(r.exit_code == 0 && !r.crashed, qPrintable(r.describe()));
+    QStringList lines = r.out_lines();
+    QVERIFY(!lines.isEmpty());
+    json j = json::parse(lines.back().toStdString(), nullptr, false);
+    QVERIFY2(j.is_object(), qPrintable(lines.back()));
+    QVERIFY(j.contains("accuracy") && j["accuracy"].is_number());
+    double acc = j["accuracy"].get<double>();
+    QVERIFY(acc >= 0 && acc <= 100);
+    QCOMPARE(j.value("command", ""), std::string("train"));
+    QCOMPARE(j.value("threads", 0), 1);
+    // The runs are recorded as complete in the default results directory.
+    std::string db = j.value("database", "");
+    QVERIFY2(fs::exists(dir_ / db), db.c_str());
+    ResultStore store((dir_ / db).string());
+    auto runs = store.runs();
+    QCOMPARE(runs.size(), size_t{2});
+    for (const auto& run : runs) QCOMPARE(run.status, std::string("complete"));
+    QVERIFY(fs::exists(dir_ / j.value("model_path", "")));
+  }
+
+  void infoJson() {
+    Result r = cli({"info", "--model", "lenet5", "--json"});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.describe()));
+    json j = json::parse(r.out_lines().back().toStdString(), nullptr, false);
+    QVERIFY2(j.is_object(), qPrintable(r.out));
+    QCOMPARE(j.value("params", int64_t{0}), int64_t{61706});
+    QCOMPARE(j.value("model", ""), std::string("lenet5"));
+    QCOMPARE(j.at("stages").back().at("output_shape").get<std::vector<int64_t>>(), (std::vector<int64_t>{10}));
+    // Without --json: a table ending with the total.
+    Result t = cli({"info", "--model", "vgg11", "--dataset", "cifar10"});
+    QVERIFY2(t.exit_code == 0, qPrintable(t.describe()));
+    QVERIFY2(t.out_lines().back().contains("9228362"), qPrintable(t.out));
+  }
+
+  void usageErrors() {
+    Result r = cli({});
+    QVERIFY(r.exit_code != 0);
+    Result bad = cli({"train", "--threads", "-3"});
+    QVERIFY(bad.exit_code != 0);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
