@@ -235,7 +235,7 @@ class TestModels : public QObject {
     msg = error_of([] { build_network(model("lenet5"), {28, 28}, 10); });
     QVERIFY2(!msg.startsWith("no exception") && !msg.startsWith("wrong"), qPrintable(msg));
     // An input too small for the architecture.
-    msg = error_of([] { build_network(model("cnv"), {3, 8, 8}, 10); });
+    msg = error_of([] { build_network(model("lenet5"), {1, 4, 4}, 10); });
     QVERIFY2(msg.contains("too small"), qPrintable(msg));
   }
 

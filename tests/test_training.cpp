@@ -151,8 +151,10 @@ class TestTraining : public QObject {
         QCOMPARE(a.result.epochs[e].test_accuracy, b.result.epochs[e].test_accuracy);
       }
       QCOMPARE(a.result.test_accuracy, b.result.test_accuracy);
-      torch::NoGradGuard no_grad;
-      QVERIFY(torch::equal(a.net->forward(data_.test.images), b.net->forward(data_.test.images)));
+      {
+        torch::NoGradGuard no_grad;
+        QVERIFY(torch::equal(a.net->forward(data_.test.images), b.net->forward(data_.test.images)));
+      }
 
       // Another seed gives other initial weights and another order: other weights and metrics.
       Trained c = train(data_, mc, training(2, 43));

@@ -12,15 +12,17 @@ namespace {
 bool is_compute_stage(const Stage& s) { return s.kind == "conv" || s.kind == "linear" || s.kind == "block"; }
 
 // The stored format of a weight: intN of its layer's quantizer, else fp32 (unless forced).
-void weight_format(const FaultModel& f, const WeightQuant* q, NumberFormat& fmt, double& scale) {
+// `bits` and `bound` are the layer's weight quantizer (bits 0 = float).
+void weight_format(const FaultModel& f, int bits, double bound, NumberFormat& fmt, double& scale) {
   if (f.format != "auto") {
     fmt = NumberFormat::parse(f.format);
-    scale = q && q->bits > 0 ? (q->bits == 1 ? q->bound : q->bound / quant_max_level(q->bits)) : 0.0;  // 0: per-tensor max-abs scale, set below
+    // 0: per-tensor max-abs scale, set below
+    scale = bits > 0 ? (bits == 1 ? bound : bound / quant_max_level(bits)) : 0.0;
     return;
   }
-  if (q && q->bits > 0) {
-    fmt = {NumberFormat::Kind::Int, q->bits};
-    scale = q->bits == 1 ? q->bound : q->bound / quant_max_level(q->bits);
+  if (bits > 0) {
+    fmt = {NumberFormat::Kind::Int, bits};
+    scale = bits == 1 ? bound : bound / quant_max_level(bits);
   } else {
     fmt = {NumberFormat::Kind::FP32, 32};
     scale = 1.0;
@@ -71,14 +73,21 @@ std::vector<WeightSite> weight_sites(Network& net, const FaultModel& fault) {
     const Stage& stage = net->stage(s);
     for (const auto& item : stage.module->named_modules(stage.name)) {
       torch::nn::Module* m = item.value().get();
-      const WeightQuant* q = nullptr;
+      bool quant_layer = false;
+      int bits = 0;
+      double bound = 0;
       torch::Tensor weight, bias;
-      if (auto* c = dynamic_cast<QuantConv2dImpl*>(m)) q = &c->quant, weight = c->conv->weight, bias = c->conv->bias;
-      else if (auto* l = dynamic_cast<QuantLinearImpl*>(m)) q = &l->quant, weight = l->linear->weight, bias = l->linear->bias;
-      if (q) {
+      if (auto* c = dynamic_cast<QuantConv2dImpl*>(m)) {
+        quant_layer = true, bits = c->quant.bits, bound = c->weight_bound();
+        weight = c->conv->weight, bias = c->conv->bias;
+      } else if (auto* l = dynamic_cast<QuantLinearImpl*>(m)) {
+        quant_layer = true, bits = l->quant.bits, bound = l->weight_bound();
+        weight = l->linear->weight, bias = l->linear->bias;
+      }
+      if (quant_layer) {
         NumberFormat fmt;
         double scale;
-        weight_format(fault, q, fmt, scale);
+        weight_format(fault, bits, bound, fmt, scale);
         if (wants("weight")) sites.push_back({s, item.key() + ".weight", weight, fmt, scale});
         // Biases and batch-norm parameters are kept at higher precision: fp32 unless forced.
         NumberFormat wide = fault.format == "auto" ? NumberFormat{} : fmt;

@@ -33,7 +33,7 @@ void StageBuilder::conv(const std::string& name, int64_t out, int64_t kernel, in
     throw ModelError(name + ": input " + std::to_string(shape_[1]) + "x" + std::to_string(shape_[2]) +
                      " is too small for this model");
   torch::nn::Sequential seq;
-  WeightQuant wq{config_.weight_bits, 1.0, config_.learnable_clip};
+  WeightQuant wq{config_.weight_bits, 0.0, config_.learnable_clip};
   seq->push_back(QuantConv2d(shape_[0], out, kernel, stride, padding, !batch_norm, wq));
   if (batch_norm) seq->push_back(torch::nn::BatchNorm2d(out));
   if (activation) add_activation(seq);
@@ -58,7 +58,7 @@ void StageBuilder::flatten(const std::string& name) {
 void StageBuilder::linear(const std::string& name, int64_t out, bool batch_norm, bool activation, bool bias) {
   if (shape_.size() != 1) flatten("flatten");
   torch::nn::Sequential seq;
-  WeightQuant wq{config_.weight_bits, 1.0, config_.learnable_clip};
+  WeightQuant wq{config_.weight_bits, 0.0, config_.learnable_clip};
   seq->push_back(QuantLinear(shape_[0], out, bias && !batch_norm, wq));
   if (batch_norm) seq->push_back(torch::nn::BatchNorm1d(out));
   if (activation) add_activation(seq);

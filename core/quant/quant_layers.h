@@ -11,7 +11,7 @@ namespace faultscape {
 
 struct WeightQuant {
   int bits = 0;        // 0 = float
-  double bound = 1.0;  // clipping bound of the weights
+  double bound = 0.0;  // clipping bound of the weights; <= 0: max |w| of the initial weights
   bool learnable = false;
 };
 
@@ -21,6 +21,8 @@ class QuantConv2dImpl : public torch::nn::Module {
                   WeightQuant quant);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor effective_weight() const;  // the weight the hardware computes with
+  double weight_bound() const;              // current clipping bound (0 when float)
+  void clip_latent_weight();                // keeps the latent weight within the bound (FINN)
 
   torch::nn::Conv2d conv{nullptr};
   WeightQuant quant;
@@ -36,6 +38,8 @@ class QuantLinearImpl : public torch::nn::Module {
   QuantLinearImpl(int64_t in, int64_t out, bool bias, WeightQuant quant);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor effective_weight() const;
+  double weight_bound() const;
+  void clip_latent_weight();
 
   torch::nn::Linear linear{nullptr};
   WeightQuant quant;
@@ -45,5 +49,9 @@ class QuantLinearImpl : public torch::nn::Module {
   torch::Tensor bound_;
 };
 TORCH_MODULE(QuantLinear);
+
+// Clips the latent weights of every quantized layer in `module` to their bounds; called after each
+// optimizer step so that weights beyond the clamp (which has zero gradient there) can come back.
+void clip_quantized_weights(torch::nn::Module& module);
 
 }  // namespace faultscape

@@ -19,16 +19,21 @@ torch::Tensor fake_quantize(const torch::Tensor& x, int bits, const torch::Tenso
       q = torch::round(clipped / scale) * scale;
     }
   }
-  // Straight-through: forward value q, gradient of the clamp. Inference needs only q.
+  // Straight-through: forward value exactly q (clipped - clipped is exactly 0), gradient of the
+  // clamp. Inference needs only q.
   if (!torch::GradMode::is_enabled()) return q;
-  return clipped + (q - clipped).detach();
+  return q + (clipped - clipped.detach());
 }
 
 std::vector<double> quant_levels(int bits, double bound) {
-  if (bits <= 1) return {-bound, bound};
+  // Computed in float exactly as fake_quantize does (level index times the float scale), so that
+  // every level compares equal to a quantized activation.
+  const float b = static_cast<float>(bound);
+  if (bits <= 1) return {-b, b};
   int64_t n = quant_max_level(bits);
+  const float scale = b / static_cast<float>(n);
   std::vector<double> levels;
-  for (int64_t i = -n; i <= n; ++i) levels.push_back(bound * static_cast<double>(i) / n);
+  for (int64_t i = -n; i <= n; ++i) levels.push_back(static_cast<float>(i) * scale);
   return levels;
 }
 

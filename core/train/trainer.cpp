@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include "quant/quant_layers.h"
+
 #include <torch/torch.h>
 
 #include <chrono>
@@ -75,6 +77,7 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
       if (ctx.hooks.extra_loss) loss = loss + ctx.hooks.extra_loss(net);
       loss.backward();
       optimizer->step();
+      clip_quantized_weights(*net);
       if (ctx.hooks.after_step) ctx.hooks.after_step(net);
       loss_sum += loss.item<double>() * idx.size(0);
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
