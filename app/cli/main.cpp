@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/cmd_plot.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/error.h"
@@ -62,7 +63,10 @@ int main(int argc, char** argv) {
   add_dataset_options(*info, experiment);
   add_model_options(*info, experiment);
 
-  for (CLI::App* sub : {train, eval, run, exp, info}) add_global_options(*sub, g);
+  PlotOptions plot_options;
+  CLI::App* plot = add_plot_command(app, plot_options);
+
+  for (CLI::App* sub : {train, eval, run, exp, info, plot}) add_global_options(*sub, g);
 
   CLI11_PARSE(app, argc, argv);
   bool output_dir_given = app.count("--output-dir") + run->count("--output-dir") > 0;
@@ -74,6 +78,7 @@ int main(int argc, char** argv) {
     else if (*run) result = cmd_run(g, output_dir_given, project_file, only, retrain);
     else if (*exp) result = cmd_export(g, source, run_id, format, out_dir);
     else if (*info) result = cmd_info(g, model_file, experiment);
+    else if (*plot) result = cmd_plot(g, plot_options);
     if (g.json) std::printf("%s\n", result.dump().c_str());
     return 0;
   } catch (const Cancelled&) {

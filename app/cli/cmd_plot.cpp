@@ -1,0 +1,98 @@
+// plot: stored runs -> figures, through the same widgets the workbench shows live.
+#include "cli/cmd_plot.h"
+
+#include <QApplication>
+#include <QDir>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "common/error.h"
+#include "figures.h"
+#include "project/project.h"
+#include "store/result_store.h"
+
+namespace faultscape::cli {
+
+CLI::App* add_plot_command(CLI::App& app, PlotOptions& o) {
+  CLI::App* plot = app.add_subcommand("plot", "render figures of stored runs to PDF + PNG + CSV (headless)");
+  plot->add_option("source", o.source, "project JSON file or results .sqlite database")->required();
+  plot->add_option("--run", o.runs, "run id (repeatable; default: every train and campaign run)");
+  plot->add_option("--figure", o.figure, "auto | training | fat_scatter | heatmap | ber | pareto")
+      ->check(CLI::IsMember({"auto", "training", "fat_scatter", "heatmap", "ber", "pareto"}));
+  plot->add_option("--out", o.out_dir, "directory for the figures");
+  plot->add_option("--width", o.width, "figure width in pixels at 96 DPI (PDF: points)")->check(CLI::Range(200, 8000));
+  plot->add_option("--height", o.height, "figure height")->check(CLI::Range(150, 8000));
+  plot->add_option("--dpi", o.dpi, "PNG resolution")->check(CLI::Range(72, 1200));
+  return plot;
+}
+
+nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
+  std::string db = o.source;
+  if (std::filesystem::path(db).extension() == ".json") db = load_project(db).database_path();
+  if (!std::filesystem::exists(db)) throw StoreError(db + ": results database does not exist");
+  ResultStore store(db);
+
+  // The runs with their data, as the store exports them (the widgets take JSON, not core types).
+  nlohmann::json runs = nlohmann::json::array();
+  std::vector<RunRow> rows;
+  if (o.runs.empty()) {
+    for (RunRow& r : store.runs())
+      if (r.kind == "train" || r.kind == "stuck_sweep" || r.kind == "ber_sweep") rows.push_back(std::move(r));
+  } else {
+    for (long long id : o.runs) rows.push_back(store.run(id));
+  }
+  if (rows.empty()) throw StoreError(db + ": no train or campaign runs to plot");
+  for (const RunRow& r : rows) {
+    nlohmann::json trials = nlohmann::json::array(), metrics = nlohmann::json::array();
+    for (const auto& t : store.trials(r.id)) trials.push_back(to_json(t));
+    for (const auto& m : store.metrics(r.id)) metrics.push_back(to_json(m));
+    runs.push_back({{"run", to_json(r)}, {"trials", trials}, {"metrics", metrics}});
+  }
+
+  // Headless unless the caller chose a platform explicitly.
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  static int argc = 1;
+  static char name[] = "faultscape-cli";
+  static char* argv[] = {name, nullptr};
+  QApplication app(argc, argv);
+
+  QStringList figures;
+  if (o.figure == "auto") {
+    for (const auto& r : runs)
+      for (const QString& f : widgets::figures_for_run(r["run"]))
+        if (!figures.contains(f)) figures << f;
+    for (const auto& r : runs)
+      if (widgets::ParetoPoint p; widgets::pareto_point(r["run"], &p) && !figures.contains("pareto")) figures << "pareto";
+  } else {
+    figures << QString::fromStdString(o.figure);
+  }
+  // One run: files named after it; several: after the figure only.
+  const std::string prefix = rows.size() == 1 ? "run" + std::to_string(rows.front().id) + "_" : "";
+  const widgets::ExportOptions size{o.width, o.height, o.dpi};
+  nlohmann::json files = nlohmann::json::array(), drawn = nlohmann::json::array();
+  for (const QString& f : figures) {
+    std::unique_ptr<widgets::PlotView> view(widgets::make_figure(f));
+    view->resize(o.width, o.height);
+    bool any = false;
+    for (const auto& r : runs) any = widgets::feed_run(view.get(), r["run"], r["trials"], r["metrics"]) || any;
+    if (!any) {
+      if (o.figure != "auto") throw ConfigError("--figure " + o.figure + ": none of the selected runs can draw it");
+      continue;
+    }
+    const QString base = QDir(QString::fromStdString(o.out_dir)).filePath(QString::fromStdString(prefix) + view->stem());
+    QString error;
+    QStringList written = view->export_figure(base, size, &error);
+    if (written.isEmpty()) throw StoreError(error.toStdString());
+    for (const QString& w : written) {
+      files.push_back(w.toStdString());
+      if (!g.json) std::printf("%s\n", w.toUtf8().constData());
+    }
+    drawn.push_back(f.toStdString());
+  }
+  nlohmann::json ids = nlohmann::json::array();
+  for (const RunRow& r : rows) ids.push_back(r.id);
+  return {{"command", "plot"}, {"database", db}, {"runs", ids}, {"figures", drawn}, {"files", files}};
+}
+
+}  // namespace faultscape::cli

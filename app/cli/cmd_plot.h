@@ -1,0 +1,26 @@
+// plot: figures of stored runs rendered headless (QCustomPlot on Qt's offscreen platform) to PDF
+// and PNG, each with the CSV of exactly the plotted data.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli/options.h"
+
+namespace faultscape::cli {
+
+struct PlotOptions {
+  std::string source;             // project JSON file or results .sqlite database
+  std::vector<long long> runs;    // empty: every train and campaign run of the database
+  std::string figure = "auto";    // auto | training | fat_scatter | heatmap | ber | pareto
+  std::string out_dir = "results/figures";
+  int width = 800, height = 560, dpi = 150;
+};
+
+// Adds the "plot" subcommand writing its options into `options`.
+CLI::App* add_plot_command(CLI::App& app, PlotOptions& options);
+nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& options);
+
+}  // namespace faultscape::cli

@@ -1,0 +1,18 @@
+// The GUI's synchronous, cheap calls into the engine (no forward pass): validating the project
+// document and listing the names the engine accepts. Kept in one translation unit so that only it
+// (and the worker) compiles LibTorch headers.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <QStringList>
+
+namespace faultscape::gui {
+
+// Every problem of the document as "<json path>: <message>" (e.g. "experiments[0].faults.kind:
+// expected ..."): the project schema, each experiment's fault model and campaign. Empty when valid.
+QStringList validate_project(const nlohmann::json& doc);
+
+QStringList zoo_model_names();  // the zoo plus "torchscript"
+QStringList dataset_names_list();
+
+}  // namespace faultscape::gui

@@ -1,0 +1,41 @@
+// Declarative description of the form fields that edit one object of the project JSON. Each field
+// is a key the engine reads (see core/*/..._config.cpp): the GUI offers exactly the knobs of the
+// project file, with the engine's defaults shown when a key is absent.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <QString>
+#include <QStringList>
+#include <vector>
+
+namespace faultscape::gui {
+
+struct FieldSpec {
+  enum class Type {
+    Choice,  // combo box; choices that read as integers are stored as numbers ("float" / 1..8)
+    Int,     // spin box within [min, max]
+    Real,    // text with a number validator (rates such as 1e-7 need more than a spin box)
+    Seed,    // unsigned 64-bit integer as text
+    Bool,    // check box
+    Text,    // free text (paths, names)
+    List,    // comma-separated numbers and/or names; `fallback` when left empty
+  };
+  std::string key;  // relative JSON pointer inside the object: "kind", "synthetic/train"
+  QString label;
+  Type type = Type::Text;
+  QString tooltip;  // one sentence: what it means (and the paper it comes from)
+  nlohmann::json fallback;  // the engine's default, shown when the key is absent
+  QStringList choices = {};
+  double min = 0, max = 2147483647;
+};
+
+// Sections of an experiment and of the project root. Choice lists for models and datasets come
+// from the engine (engine_bridge.h) so they never drift from what it accepts.
+std::vector<FieldSpec> project_fields();
+std::vector<FieldSpec> dataset_fields(const QStringList& datasets);
+std::vector<FieldSpec> model_fields(const QStringList& models);
+std::vector<FieldSpec> training_fields();
+std::vector<FieldSpec> fault_fields();
+std::vector<FieldSpec> campaign_fields();
+
+}  // namespace faultscape::gui

@@ -1,0 +1,63 @@
+// A form editing one object of the project document (e.g. /experiments/0/faults) through
+// FieldSpecs: every change is an undoable document edit, the form follows undo / redo and
+// external edits, and validation problems appear inline under the field they concern.
+#pragma once
+#include <QGroupBox>
+#include <QHash>
+#include <vector>
+
+#include "field_spec.h"
+
+class QFormLayout;
+class QLabel;
+
+namespace faultscape::gui {
+
+class ProjectDocument;
+
+class JsonForm : public QGroupBox {
+  Q_OBJECT
+ public:
+  // optional: the object may be absent / null; a check box in the title creates or removes it.
+  JsonForm(const QString& title, ProjectDocument* doc, std::vector<FieldSpec> fields, bool optional,
+           QWidget* parent = nullptr);
+
+  // Points the form at another object ("/experiments/1/model") and reloads it.
+  void set_base(const std::string& pointer);
+  const std::string& base() const { return base_; }
+  // Reloads every field from the document.
+  void load();
+  // Shows the problems ("experiments[0].faults.kind: ...") that concern this object; returns how many.
+  int show_problems(const QStringList& problems);
+  // The editor widget of a key (tests); nullptr when unknown.
+  QWidget* editor(const std::string& key) const;
+  // The inline error text currently shown for a key.
+  QString error_text(const std::string& key) const;
+  // Replaces the choices of a Choice or the hint of a List field (stage names for "layers").
+  void set_hint(const std::string& key, const QString& hint);
+
+ private:
+  struct Row {
+    FieldSpec spec;
+    QWidget* editor = nullptr;
+    QLabel* error = nullptr;
+  };
+  void build_editor(Row& row);
+  void load_row(Row& row, const nlohmann::json& object);
+  void write(const Row& row, const nlohmann::json& value);
+  nlohmann::json object() const;
+
+  ProjectDocument* doc_;
+  std::vector<Row> rows_;
+  bool optional_;
+  std::string base_;
+  QLabel* section_error_;
+  QFormLayout* form_;
+  bool loading_ = false;
+  bool bound_ = false;  // set_base called ("" is the document root)
+};
+
+// "/experiments/0/faults" -> "experiments[0].faults", the path the engine's problems start with.
+QString problem_path(const std::string& pointer);
+
+}  // namespace faultscape::gui

@@ -1,0 +1,434 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QKeySequence>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableWidget>
+
+#include "ber_plot.h"
+#include "engine_bridge.h"
+#include "engine_worker.h"
+#include "experiments_panel.h"
+#include "fat_scatter_plot.h"
+#include "fault_panel.h"
+#include "figures.h"
+#include "heatmap_plot.h"
+#include "json_form.h"
+#include "live_plots.h"
+#include "model_panel.h"
+#include "pareto_plot.h"
+#include "project_document.h"
+#include "results_browser.h"
+#include "run_panel.h"
+#include "training_plot.h"
+
+namespace faultscape::gui {
+
+using nlohmann::json;
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ProjectDocument(this)) {
+  setObjectName("MainWindow");
+  worker_ = new EngineWorker;
+  worker_->moveToThread(&thread_);
+  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  thread_.setObjectName("engine");
+  thread_.start();
+
+  build_views();
+  build_menus();
+  connect_worker();
+
+  validate_timer_.setSingleShot(true);
+  validate_timer_.setInterval(150);
+  connect(&validate_timer_, &QTimer::timeout, this, &MainWindow::validate_now);
+  summary_timer_.setSingleShot(true);
+  summary_timer_.setInterval(300);
+  connect(&summary_timer_, &QTimer::timeout, this, &MainWindow::request_summary);
+
+  connect(doc_, &ProjectDocument::changed, this, [this](const QString& pointer) {
+    validate_timer_.start();
+    const QString exp = QString("/experiments/%1").arg(experiments_->current());
+    if (pointer == "/experiments" || pointer == exp || pointer.startsWith(exp + "/model") ||
+        pointer.startsWith(exp + "/dataset") || pointer.startsWith(exp + "/load") || pointer.startsWith(exp + "/training/seed"))
+      summary_timer_.start();
+    results_->set_database(database_path());
+  });
+  connect(doc_, &ProjectDocument::reloaded, this, [this] {
+    validate_timer_.start();
+    summary_timer_.start();
+    results_->set_database(database_path());
+    update_title();
+  });
+  connect(doc_, &ProjectDocument::path_changed, this, &MainWindow::update_title);
+  connect(doc_->undo_stack(), &QUndoStack::cleanChanged, this, &MainWindow::update_title);
+  connect(experiments_, &ExperimentsPanel::current_changed, this, &MainWindow::experiment_selected);
+
+  QSettings s;
+  restoreGeometry(s.value("window/geometry").toByteArray());
+  restoreState(s.value("window/state").toByteArray());
+  update_recent_menu();
+  statusBar()->showMessage(tr("Ready"));
+}
+
+MainWindow::~MainWindow() {
+  worker_->cancel();
+  thread_.quit();
+  thread_.wait();
+}
+
+void MainWindow::add_view(const QString& name, const QString& title, QWidget* w) {
+  w->setObjectName(name);
+  views_ << qMakePair(name, w);
+  tabs_->addTab(w, title);
+}
+
+void MainWindow::build_views() {
+  tabs_ = new QTabWidget;
+  tabs_->setDocumentMode(true);
+  setCentralWidget(tabs_);
+  model_ = new ModelPanel(doc_);
+  faults_ = new FaultPanel(doc_);
+  plots_ = new LivePlots(this);
+  plots_->training = new widgets::TrainingPlot;
+  plots_->scatter = new widgets::FatScatterPlot;
+  plots_->heatmap = new widgets::HeatmapPlot;
+  plots_->ber = new widgets::BerPlot;
+  plots_->pareto = new widgets::ParetoPlot;
+  results_ = new ResultsBrowser;
+  add_view("model", tr("Model"), model_);
+  add_view("faults", tr("Faults && campaign"), faults_);
+  add_view("training", tr("Training"), plots_->training);
+  add_view("fat_scatter", tr("Stuck-at scatter"), plots_->scatter);
+  add_view("heatmap", tr("Heat map"), plots_->heatmap);
+  add_view("ber", tr("BER sweep"), plots_->ber);
+  add_view("pareto", tr("Pareto"), plots_->pareto);
+  add_view("results", tr("Results"), results_);
+  connect(results_, &ResultsBrowser::open_runs, this, &MainWindow::open_runs);
+  connect(plots_->pareto, &widgets::ParetoPlot::run_clicked, this, [this](qint64 run) {
+    show_view("results");
+    for (int r = 0; r < results_->table()->rowCount(); ++r)
+      if (results_->table()->item(r, 0)->data(Qt::DisplayRole).toLongLong() == run) results_->table()->selectRow(r);
+  });
+
+  experiments_ = new ExperimentsPanel(doc_);
+  auto* left = new QDockWidget(tr("Project"), this);
+  left->setObjectName("ProjectDock");
+  left->setWidget(experiments_);
+  addDockWidget(Qt::LeftDockWidgetArea, left);
+  run_ = new RunPanel;
+  auto* bottom = new QDockWidget(tr("Run"), this);
+  bottom->setObjectName("RunDock");
+  bottom->setWidget(run_);
+  addDockWidget(Qt::BottomDockWidgetArea, bottom);
+  connect(run_, &RunPanel::start_requested, this, &MainWindow::start_run);
+  connect(run_, &RunPanel::cancel_requested, this, &MainWindow::cancel_run);
+}
+
+void MainWindow::build_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&New project"), QKeySequence::New, this, &MainWindow::new_project);
+  file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::open_dialog);
+  recent_menu_ = file->addMenu(tr("Open &recent"));
+  file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save);
+  file->addAction(tr("Save &as…"), QKeySequence::SaveAs, this, &MainWindow::save_as);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = doc_->undo_stack()->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = doc_->undo_stack()->createRedoAction(this, tr("&Redo"));
+  redo->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::Key_Y)});
+  edit->addAction(undo);
+  edit->addAction(redo);
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  run->addAction(tr("&Start selected experiment"), QKeySequence(Qt::Key_F5), this, &MainWindow::start_run);
+  run->addAction(tr("Run &all experiments"), QKeySequence(Qt::CTRL | Qt::Key_F5), this, &MainWindow::start_all);
+  run->addAction(tr("&Cancel"), QKeySequence(Qt::SHIFT | Qt::Key_F5), this, &MainWindow::cancel_run);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (int i = 0; i < views_.size(); ++i) {
+    const QString name = views_[i].first;
+    view->addAction(tabs_->tabText(i).replace("&&", "&"), QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), this,
+                    [this, name] { show_view(name); });
+  }
+  view->addSeparator();
+  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+  view->addSeparator();
+  view->addAction(tr("&Export current figure…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] {
+    if (auto* p = qobject_cast<widgets::PlotView*>(tabs_->currentWidget())) p->export_interactively();
+    else statusBar()->showMessage(tr("The current tab is not a figure"), 3000);
+  });
+  view->addAction(tr("&Clear figures"), this, [this] {
+    for (const auto& v : views_)
+      if (auto* p = qobject_cast<widgets::PlotView*>(v.second)) p->clear();
+  });
+}
+
+void MainWindow::connect_worker() {
+  connect(worker_, &EngineWorker::started, run_, &RunPanel::on_started);
+  connect(worker_, &EngineWorker::progress, run_, &RunPanel::on_progress);
+  connect(worker_, &EngineWorker::log, run_, &RunPanel::append_log);
+  connect(worker_, &EngineWorker::results, plots_, &LivePlots::on_results);
+  connect(worker_, &EngineWorker::started, this, [this](const QString&, const QString& db) {
+    results_->set_database(db);
+  });
+  auto ended = [this](const QString& how) {
+    running_ = false;
+    run_->on_ended(how);
+    results_->refresh();
+    if (how == "finished" && !queue_.isEmpty()) {
+      // Next experiment of the queue.
+      const int index = experiments_->names().indexOf(queue_.takeFirst());
+      if (index >= 0) {
+        experiments_->select(index);
+        start_run();
+        return;
+      }
+    }
+    queue_.clear();
+    Q_EMIT run_ended(how);
+  };
+  connect(worker_, &EngineWorker::finished, this, [this, ended](const json& out) {
+    statusBar()->showMessage(tr("Finished: accuracy %1 %").arg(out["evaluation"].value("accuracy", 0.0), 0, 'f', 2));
+    ended("finished");
+  });
+  connect(worker_, &EngineWorker::cancelled, this, [ended] { ended("cancelled"); });
+  connect(worker_, &EngineWorker::failed, this, [this, ended](const QString& error) {
+    ended("failed");
+    // Window-modal and non-blocking: the application keeps running underneath.
+    auto* box = new QMessageBox(QMessageBox::Critical, tr("Run failed"), error, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName("error_dialog");
+    box->open();
+  });
+  connect(worker_, &EngineWorker::summary_ready, this, [this](quint64 request, const json& s) {
+    if (request != summary_request_) return;  // a newer request is on its way
+    model_->show_summary(s);
+    QStringList names;
+    for (const auto& st : s.value("stages", json::array())) names << QString::fromStdString(st.value("name", ""));
+    faults_->fault_form()->set_hint("layers", tr("Stages: %1").arg(names.join(", ")));
+  });
+  connect(worker_, &EngineWorker::summary_failed, this, [this](quint64 request, const QString& error) {
+    if (request == summary_request_) model_->show_summary_error(error);
+  });
+  connect(plots_, &LivePlots::figure_active, this, [this](const QString& name) {
+    // Bring the live figure forward when the user is not editing.
+    const QString current = tabs_->currentWidget() ? tabs_->currentWidget()->objectName() : QString();
+    if (current == "training" || current == "model" || current == "faults")
+      if (current != name && running_) show_view(name);
+  });
+}
+
+QWidget* MainWindow::view(const QString& name) const {
+  for (const auto& v : views_)
+    if (v.first == name) return v.second;
+  return nullptr;
+}
+
+QStringList MainWindow::view_names() const {
+  QStringList names;
+  for (const auto& v : views_) names << v.first;
+  return names;
+}
+
+void MainWindow::show_view(const QString& name) {
+  if (QWidget* w = view(name)) tabs_->setCurrentWidget(w);
+}
+
+QString MainWindow::database_path() const {
+  const json& d = doc_->data();
+  const QString dir = QString::fromStdString(d.value("output_dir", std::string("results")));
+  const QString name = QString::fromStdString(d.value("name", std::string("default")));
+  return QDir(dir).filePath(name + ".sqlite");
+}
+
+void MainWindow::validate_now() {
+  validate_timer_.stop();
+  problems_ = validate_project(doc_->data());
+  int shown = experiments_->project_form()->show_problems(problems_);
+  for (JsonForm* f : model_->forms()) shown += f->show_problems(problems_);
+  for (JsonForm* f : faults_->forms()) shown += f->show_problems(problems_);
+  faults_->show_protection_problems(problems_);
+  if (problems_.isEmpty()) statusBar()->showMessage(tr("Project valid"), 3000);
+  else statusBar()->showMessage(tr("%n problem(s) in the project; see the red notes (first: %1)", "", problems_.size())
+                                    .arg(problems_.front()));
+}
+
+void MainWindow::experiment_selected(int index) {
+  if (index < 0) return;
+  model_->set_experiment(index);
+  faults_->set_experiment(index);
+  summary_timer_.start();
+  validate_timer_.start();
+}
+
+void MainWindow::request_summary() {
+  const int index = experiments_->current();
+  if (index < 0) return;
+  const quint64 request = ++summary_request_;
+  model_->show_pending();
+  const json doc = doc_->data();
+  EngineWorker* w = worker_;
+  QMetaObject::invokeMethod(worker_, [w, doc, index, request] { w->summarize(doc, index, request); },
+                            Qt::QueuedConnection);
+}
+
+void MainWindow::start_run() {
+  if (running_) return;
+  validate_now();
+  if (!problems_.isEmpty()) {
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("The project has problems"),
+                                tr("Fix these before running:\n") + problems_.join("\n"), QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    return;
+  }
+  const QString name = experiments_->current_name();
+  if (name.isEmpty()) return;
+  running_ = true;
+  plots_->begin(name);
+  run_->on_started(name, QString());
+  const json doc = doc_->data();
+  const QString path = doc_->path();
+  const bool retrain = run_->retrain();
+  EngineWorker* w = worker_;
+  QMetaObject::invokeMethod(worker_, [w, doc, path, name, retrain] { w->run(doc, path, name, retrain); },
+                            Qt::QueuedConnection);
+}
+
+void MainWindow::start_all() {
+  if (running_) return;
+  queue_ = experiments_->names();
+  if (queue_.isEmpty()) return;
+  experiments_->select(experiments_->names().indexOf(queue_.takeFirst()));
+  start_run();
+  if (!running_) queue_.clear();  // the project has problems
+}
+
+void MainWindow::cancel_run() {
+  queue_.clear();
+  if (!running_) return;
+  worker_->cancel();
+  run_->append_log(tr("cancelling after the current batch…"));
+}
+
+void MainWindow::open_runs(const json& runs) {
+  for (const auto& r : runs) {
+    const json& run = r["run"];
+    QString last;
+    for (const QString& name : widgets::figures_for_run(run) + QStringList{"pareto"})
+      if (auto* p = qobject_cast<widgets::PlotView*>(view(name)))
+        if (widgets::feed_run(p, run, r["trials"], r["metrics"]) && last.isEmpty()) last = name;
+    if (!last.isEmpty()) show_view(last);
+  }
+}
+
+bool MainWindow::open_project(const QString& path, bool quiet) {
+  QString error;
+  if (!doc_->open(path, &error)) {
+    if (!quiet) QMessageBox::warning(this, tr("Cannot open project"), error);
+    return false;
+  }
+  add_recent(QFileInfo(path).absoluteFilePath());
+  experiments_->select(0);
+  statusBar()->showMessage(tr("Opened %1").arg(path), 3000);
+  return true;
+}
+
+void MainWindow::new_project() {
+  if (!maybe_save()) return;
+  doc_->reset(new_project_json(), QString());
+  experiments_->select(0);
+}
+
+void MainWindow::open_dialog() {
+  if (!maybe_save()) return;
+  QString path = QFileDialog::getOpenFileName(this, tr("Open project"), QFileInfo(doc_->path()).path(),
+                                              tr("Project files (*.json);;All files (*)"));
+  if (!path.isEmpty()) open_project(path);
+}
+
+bool MainWindow::save() {
+  if (doc_->path().isEmpty()) return save_as();
+  QString error;
+  if (!doc_->save(doc_->path(), &error)) {
+    QMessageBox::warning(this, tr("Cannot save"), error);
+    return false;
+  }
+  statusBar()->showMessage(tr("Saved %1").arg(doc_->path()), 3000);
+  return true;
+}
+
+bool MainWindow::save_as() {
+  QString path = QFileDialog::getSaveFileName(this, tr("Save project"), doc_->path(), tr("Project files (*.json)"));
+  if (path.isEmpty()) return false;
+  if (QFileInfo(path).suffix().isEmpty()) path += ".json";
+  QString error;
+  if (!doc_->save(path, &error)) {
+    QMessageBox::warning(this, tr("Cannot save"), error);
+    return false;
+  }
+  add_recent(QFileInfo(path).absoluteFilePath());
+  return true;
+}
+
+bool MainWindow::maybe_save() {
+  if (!doc_->modified() || !confirm_close_) return true;
+  auto answer = QMessageBox::question(this, tr("Unsaved changes"), tr("Save the changes to the project?"),
+                                      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+  if (answer == QMessageBox::Save) return save();
+  return answer == QMessageBox::Discard;
+}
+
+void MainWindow::add_recent(const QString& path) {
+  QSettings s;
+  QStringList list = s.value("recentFiles").toStringList();
+  list.removeAll(path);
+  list.prepend(path);
+  while (list.size() > 8) list.removeLast();
+  s.setValue("recentFiles", list);
+  update_recent_menu();
+}
+
+void MainWindow::update_recent_menu() {
+  if (!recent_menu_) return;
+  recent_menu_->clear();
+  const QStringList list = QSettings().value("recentFiles").toStringList();
+  for (const QString& path : list)
+    recent_menu_->addAction(path, this, [this, path] {
+      if (maybe_save()) open_project(path);
+    });
+  recent_menu_->setEnabled(!list.isEmpty());
+}
+
+void MainWindow::update_title() {
+  const QString name = doc_->path().isEmpty() ? tr("untitled project") : QFileInfo(doc_->path()).fileName();
+  setWindowTitle(tr("%1[*] — Faultscape").arg(name));
+  setWindowModified(doc_->modified());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!maybe_save()) {
+    event->ignore();
+    return;
+  }
+  worker_->cancel();
+  QSettings s;
+  s.setValue("window/geometry", saveGeometry());
+  s.setValue("window/state", saveState());
+  event->accept();
+}
+
+}  // namespace faultscape::gui

@@ -1,0 +1,106 @@
+#include "model_panel.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "engine_bridge.h"
+#include "json_form.h"
+
+namespace faultscape::gui {
+
+QString compact_number(double v) {
+  const char* units[] = {"", " k", " M", " G", " T"};
+  int u = 0;
+  while (std::abs(v) >= 1000 && u < 4) v /= 1000, ++u;
+  return u == 0 ? QString::number(v, 'f', 0) : QString::number(v, 'f', v < 10 ? 2 : v < 100 ? 1 : 0) + units[u];
+}
+
+ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) {
+  std::vector<FieldSpec> exp = {
+      {"name", tr("Experiment name"), FieldSpec::Type::Text, tr("Unique within the project; names its runs"), ""},
+      {"load", tr("Trained model file"), FieldSpec::Type::Text,
+       tr("A model file saved by an earlier training run (.pt) to load instead of training; empty = train"), ""}};
+  experiment_ = new JsonForm(tr("Experiment"), doc, exp, false);
+  model_ = new JsonForm(tr("Model"), doc, model_fields(zoo_model_names()), false);
+  dataset_ = new JsonForm(tr("Dataset"), doc, dataset_fields(dataset_names_list()), false);
+  training_ = new JsonForm(tr("Training"), doc, training_fields(), false);
+  auto* forms = new QWidget;
+  auto* col = new QVBoxLayout(forms);
+  for (JsonForm* f : {experiment_, model_, dataset_, training_}) col->addWidget(f);
+  col->addStretch(1);
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(forms);
+  scroll->setWidgetResizable(true);
+
+  table_ = new QTableWidget(0, 5);
+  table_->setHorizontalHeaderLabels({tr("stage"), tr("kind"), tr("output"), tr("parameters"), tr("MACs")});
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  table_->verticalHeader()->setVisible(false);
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->setToolTip(tr("Every stage output is an activation fault site, every parameter a weight fault site"));
+  totals_ = new QLabel;
+  totals_->setWordWrap(true);
+  auto* right = new QWidget;
+  auto* rcol = new QVBoxLayout(right);
+  auto* heading = new QLabel(tr("<b>Network stages</b> (per image)"));
+  rcol->addWidget(heading);
+  rcol->addWidget(table_, 1);
+  rcol->addWidget(totals_);
+
+  auto* split = new QSplitter;
+  split->addWidget(scroll);
+  split->addWidget(right);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 1);
+  auto* box = new QVBoxLayout(this);
+  box->setContentsMargins(0, 0, 0, 0);
+  box->addWidget(split);
+}
+
+QList<JsonForm*> ModelPanel::forms() const { return {experiment_, model_, dataset_, training_}; }
+
+void ModelPanel::set_experiment(int index) {
+  const std::string base = "/experiments/" + std::to_string(index);
+  experiment_->set_base(base);
+  model_->set_base(base + "/model");
+  dataset_->set_base(base + "/dataset");
+  training_->set_base(base + "/training");
+}
+
+void ModelPanel::show_summary(const nlohmann::json& s) {
+  const auto& stages = s.value("stages", nlohmann::json::array());
+  table_->setRowCount(static_cast<int>(stages.size()));
+  int row = 0;
+  for (const auto& st : stages) {
+    QStringList shape;
+    for (const auto& d : st.value("output_shape", nlohmann::json::array())) shape << QString::number(d.get<qint64>());
+    const QStringList cells = {QString::fromStdString(st.value("name", "")), QString::fromStdString(st.value("kind", "")),
+                               shape.join(QString::fromUtf8("×")), compact_number(st.value("params", 0.0)),
+                               compact_number(st.value("macs", 0.0))};
+    for (int c = 0; c < cells.size(); ++c) {
+      auto* item = new QTableWidgetItem(cells[c]);
+      if (c >= 3) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+      table_->setItem(row, c, item);
+    }
+    ++row;
+  }
+  QStringList in;
+  for (const auto& d : s.value("input_shape", nlohmann::json::array())) in << QString::number(d.get<qint64>());
+  totals_->setText(tr("%1: input %2, %3 classes — %4 parameters, %5 MACs per image")
+                       .arg(QString::fromStdString(s.value("model", "")), in.join(QString::fromUtf8("×")))
+                       .arg(s.value("num_classes", 0))
+                       .arg(compact_number(s.value("params", 0.0)), compact_number(s.value("macs", 0.0))));
+}
+
+void ModelPanel::show_summary_error(const QString& error) {
+  table_->setRowCount(0);
+  totals_->setText("<span style='color:#D55E00'>" + error.toHtmlEscaped() + "</span>");
+}
+
+void ModelPanel::show_pending() { totals_->setText(tr("measuring the network…")); }
+
+}  // namespace faultscape::gui

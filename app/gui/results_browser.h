@@ -1,0 +1,48 @@
+// The runs in the project's results database: filtered by text and kind, opened into the figures,
+// two of them compared side by side, or exported as CSV. Reads SQLite directly (WAL mode lets it
+// read while the engine writes); no forward pass is involved.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTableWidget;
+class QTextBrowser;
+
+namespace faultscape::gui {
+
+class ResultsBrowser : public QWidget {
+  Q_OBJECT
+ public:
+  explicit ResultsBrowser(QWidget* parent = nullptr);
+  void set_database(const QString& path);
+  QString database() const { return db_; }
+  QTableWidget* table() const { return table_; }
+  int visible_rows() const;
+
+ public Q_SLOTS:
+  void refresh();
+
+ Q_SIGNALS:
+  // The user asked to draw these runs: run JSON, trials, metrics per run.
+  void open_runs(const nlohmann::json& runs);
+
+ private:
+  void apply_filter();
+  void open_selected();
+  void compare_selected();
+  void export_selected();
+  QList<qint64> selected_ids() const;
+
+  QString db_;
+  QLabel* path_;
+  QLineEdit* filter_;
+  QComboBox* kind_;
+  QTableWidget* table_;
+  QTextBrowser* detail_;
+};
+
+}  // namespace faultscape::gui

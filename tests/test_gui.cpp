@@ -1,0 +1,279 @@
+// The workbench driven through its real widgets on the offscreen platform: the default project,
+// form edits with undo / redo and inline validation, a live campaign whose points reach the plots
+// while the UI thread stays responsive, cancel with partial results in the database, the results
+// browser, the figures' export and `faultscape-cli plot`.
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QProcess>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+
+#include "ber_plot.h"
+#include "experiments_panel.h"
+#include "fat_scatter_plot.h"
+#include "fault_panel.h"
+#include "heatmap_plot.h"
+#include "json_form.h"
+#include "live_plots.h"
+#include "main_window.h"
+#include "model_panel.h"
+#include "pareto_plot.h"
+#include "project_document.h"
+#include "results_browser.h"
+#include "run_panel.h"
+#include "store/result_store.h"
+
+using namespace faultscape;
+using namespace faultscape::gui;
+using nlohmann::json;
+
+namespace {
+
+const QString kTmp = QStringLiteral(FAULTSCAPE_TEST_TMP "/gui");
+
+QString default_project() { return QStringLiteral(FAULTSCAPE_SOURCE_DIR "/resources/default_project.json"); }
+
+// A window on the default project, with results going to a fresh directory.
+std::unique_ptr<MainWindow> open_default() {
+  auto w = std::make_unique<MainWindow>();
+  w->set_confirm_close(false);
+  if (!w->open_project(default_project(), true)) return nullptr;
+  w->resize(1400, 900);
+  w->show();
+  return w;
+}
+
+// Measures how late a 10 ms timer fires on the UI thread: the event loop's responsiveness.
+struct LatencyProbe {
+  QTimer timer;
+  QElapsedTimer clock;
+  qint64 last = 0, worst = 0, ticks = 0;
+  double sum = 0;
+  LatencyProbe() {
+    timer.setTimerType(Qt::PreciseTimer);
+    timer.setInterval(10);
+    QObject::connect(&timer, &QTimer::timeout, [this] {
+      const qint64 now = clock.elapsed();
+      const qint64 late = std::max<qint64>(0, now - last - 10);
+      worst = std::max(worst, late);
+      sum += late;
+      ++ticks;
+      last = now;
+    });
+    clock.start();
+    timer.start();
+  }
+};
+
+}  // namespace
+
+class TestGui : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // QSettings of the tests stay out of the user's
+    QCoreApplication::setOrganizationName("FaultscapeTest");
+    QDir(kTmp).removeRecursively();
+    QVERIFY(QDir().mkpath(kTmp));
+  }
+
+  void opens_default_project_with_model_table() {
+    auto w = open_default();
+    QVERIFY(w);
+    QCOMPARE(w->experiments()->list()->count(), 1);
+    QCOMPARE(w->experiments()->current_name(), QString("lenet5-fashion"));
+    auto* model = qobject_cast<QComboBox*>(w->model_panel()->forms()[1]->editor("name"));
+    QVERIFY(model);
+    QCOMPARE(model->currentText(), QString("lenet5"));
+    // The stage table is measured by the worker thread.
+    QTRY_VERIFY_WITH_TIMEOUT(w->model_panel()->stage_table()->rowCount() > 3, 20000);
+    QCOMPARE(w->model_panel()->stage_table()->item(0, 0)->text(), QString("conv0"));
+    w->validate_now();
+    QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
+  }
+
+  void fault_edits_undo_redo_and_inline_errors() {
+    auto w = open_default();
+    QVERIFY(w);
+    JsonForm* faults = w->fault_panel()->fault_form();
+    QVERIFY(!faults->isChecked());  // the default project has no fault model
+    faults->setChecked(true);       // as the user ticking the group box
+    QVERIFY(w->document()->value("/experiments/0/faults").is_object());
+    auto* kind = qobject_cast<QComboBox*>(faults->editor("kind"));
+    QVERIFY(kind && kind->isEnabled());
+    kind->setCurrentText("stuck_at");
+    Q_EMIT kind->textActivated("stuck_at");
+    QCOMPARE(w->document()->value("/experiments/0/faults/kind"), json("stuck_at"));
+    // stuck_at on the default target (weights) is invalid: the engine's message appears inline.
+    w->validate_now();
+    QVERIFY2(faults->error_text("kind").contains("activations"), qPrintable(faults->error_text("kind")));
+    auto* target = qobject_cast<QComboBox*>(faults->editor("target"));
+    target->setCurrentText("activations");
+    Q_EMIT target->textActivated("activations");
+    w->validate_now();
+    QVERIFY(faults->error_text("kind").isEmpty());
+    QVERIFY(w->problems().isEmpty());
+    // Undo walks back through the edits, redo forward again; the form follows.
+    QUndoStack* stack = w->document()->undo_stack();
+    stack->undo();
+    QCOMPARE(target->currentText(), QString("weights"));
+    stack->undo();
+    QVERIFY(!w->document()->value("/experiments/0/faults").contains("kind"));
+    stack->redo();
+    stack->redo();
+    QCOMPARE(w->document()->value("/experiments/0/faults/target"), json("activations"));
+    QCOMPARE(target->currentText(), QString("activations"));
+    // A numeric field of the campaign, once the campaign object exists.
+    JsonForm* campaign = w->fault_panel()->campaign_form();
+    campaign->setChecked(true);
+    auto* trials = qobject_cast<QSpinBox*>(campaign->editor("trials"));
+    QVERIFY(trials && trials->isEnabled());
+    trials->setValue(25);
+    QCOMPARE(w->document()->value("/experiments/0/campaign/trials"), json(25));
+    // Saved file is the same JSON the CLI reads.
+    const QString saved = kTmp + "/edited.json";
+    QString error;
+    QVERIFY2(w->document()->save(saved, &error), qPrintable(error));
+    QFile f(saved);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    json back = json::parse(f.readAll().toStdString());
+    QCOMPARE(back["experiments"][0]["faults"]["kind"], json("stuck_at"));
+    QVERIFY(!w->document()->modified());
+  }
+
+  void live_campaign_cancel_keeps_partial_results() {
+    if (!QDir("/usr/share/datasets/fashion-mnist").exists()) QSKIP("Fashion-MNIST is not installed");
+    auto w = open_default();
+    QVERIFY(w);
+    ProjectDocument* doc = w->document();
+    const QString out = kTmp + "/run";
+    doc->set("/output_dir", out.toStdString());
+    doc->set("/threads", 1);
+    doc->set("/experiments/0/dataset/train_limit", 512);
+    doc->set("/experiments/0/dataset/test_limit", 300);
+    doc->set("/experiments/0/training/epochs", 1);
+    // Many stuck values make the sweep long enough to be cancelled midway.
+    json values = json::array();
+    for (int i = 0; i < 400; ++i) values.push_back(-4.0 + 0.02 * i);
+    doc->set("/experiments/0/faults", {{"kind", "stuck_at"}, {"target", "activations"}, {"granularity", "channel"},
+                                       {"stuck_values", values}});
+    doc->set("/experiments/0/campaign", {{"kind", "stuck_sweep"}, {"test_limit", 300}, {"batch_size", 300}});
+    w->validate_now();
+    QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
+
+    LatencyProbe probe;
+    QSignalSpy ended(w.get(), &MainWindow::run_ended);
+    QTest::mouseClick(w->run_panel()->start_button(), Qt::LeftButton);
+    QVERIFY(w->run_panel()->running());
+    // Points of the stuck sweep arrive in the scatter and the heat map while it runs.
+    QTRY_VERIFY_WITH_TIMEOUT(w->plots()->scatter->point_count() > 0, 45000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->plots()->heatmap->point_count() > 0, 20000);
+    QVERIFY(ended.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(w->run_panel()->progress_bar()->format().startsWith("stuck-sweep"), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->run_panel()->rate_text().contains("faults/s"), 10000);
+    QVERIFY(w->run_panel()->eta_text().startsWith("ETA"));
+    QTest::qWait(300);  // a little campaign time under the probe
+    QTest::mouseClick(w->run_panel()->cancel_button(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 20000);
+    QCOMPARE(ended.front().front().toString(), QString("cancelled"));
+    probe.timer.stop();
+    qInfo("UI event-loop latency during training + campaign: worst %lld ms, mean %.2f ms over %lld ticks",
+          probe.worst, probe.ticks ? probe.sum / probe.ticks : 0.0, probe.ticks);
+    QVERIFY(probe.ticks > 20);
+    QVERIFY2(probe.worst < 2000, "the UI thread was blocked for more than 2 s");
+
+    // The database holds the partial sweep, marked cancelled.
+    ResultStore store(w->database_path().toStdString());
+    std::vector<RunRow> sweeps = store.runs({"lenet5-fashion", "stuck_sweep", ""});
+    QCOMPARE(sweeps.size(), size_t{1});
+    QCOMPARE(QString::fromStdString(sweeps[0].status), QString("cancelled"));
+    const size_t stored = store.trials(sweeps[0].id).size();
+    QVERIFY(stored > 0);
+    QVERIFY(stored < 400u * 236u);  // far from the full sweep
+    QVERIFY(static_cast<qint64>(stored) >= w->plots()->heatmap->point_count());
+    QCOMPARE(store.runs({"lenet5-fashion", "train", "complete"}).size(), size_t{1});
+
+    // The results browser lists the runs and filters them.
+    ResultsBrowser* results = w->results();
+    results->refresh();
+    QVERIFY(results->table()->rowCount() >= 3);
+    results->findChild<QLineEdit*>()->setText("cancelled");
+    QCOMPARE(results->visible_rows(), 1);
+
+    // faultscape-cli plot draws the stored partial sweep headless, with its CSV.
+    QProcess cli;
+    const QString figures = kTmp + "/figures";
+    cli.start(FAULTSCAPE_CLI, {"plot", w->database_path(), "--run", QString::number(sweeps[0].id), "--out", figures});
+    QVERIFY(cli.waitForFinished(60000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    const QString base = figures + QString("/run%1_").arg(sweeps[0].id);
+    for (const QString& f : {base + "heatmap.pdf", base + "heatmap.png", base + "fat_scatter.png"})
+      QVERIFY2(QFile::exists(f), qPrintable(f));
+    QFile csv(base + "heatmap.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.front(), QString("stage,layer,channel,worst_drop"));
+    QVERIFY(lines.size() >= 2);
+  }
+
+  void plots_batch_redraws_and_export() {
+    widgets::BerPlot ber;
+    ber.resize(700, 500);
+    ber.show();
+    QTRY_VERIFY(ber.replots() > 0);
+    QTest::qWait(300);  // showing and laying out settle first
+    const int before = ber.replots();
+    // 100k trials in 100 batches without returning to the event loop: one coalesced redraw.
+    for (int b = 0; b < 100; ++b) {
+      json trials = json::array();
+      for (int i = 0; i < 1000; ++i)
+        trials.push_back({{"params", {{"rate", 1e-6 * (1 + b % 10)}}}, {"accuracy", 50.0 + (i % 50)}});
+      ber.add_trials("lenet5", trials);
+    }
+    ber.add_point("lenet5", {{"rate", 1e-6}, {"trials", 10}, {"accuracy", {{"mean", 74.5}, {"ci95", 2.5}}}});
+    QTRY_VERIFY(ber.replots() > before);
+    QTest::qWait(200);
+    // Coalesced: one redraw for the hundred batches (two if a layout pass came in between).
+    QVERIFY2(ber.replots() - before <= 2, qPrintable(QString::number(ber.replots() - before)));
+    QCOMPARE(ber.point_count(), 100001);
+    QString error;
+    QStringList files = ber.export_figure(kTmp + "/ber_test", {400, 300, 96}, &error);
+    QVERIFY2(files.size() == 3, qPrintable(error));
+    QFile csv(kTmp + "/ber_test.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(QString(csv.readAll()).count('\n'), 1 + 1 + 100000);  // header, mean, trials
+  }
+
+  void pareto_front_and_dominated_toggle() {
+    using widgets::ParetoPoint;
+    QVector<ParetoPoint> pts = {{"a", 1, 1.0, 60}, {"b", 2, 3.0, 90}, {"c", 3, 2.0, 55},
+                                {"d", 4, 2.0, 80}, {"e", 5, 3.0, 90}, {"f", 6, 4.0, 85}};
+    QVector<int> front = widgets::pareto_front(pts);
+    QCOMPARE(front, (QVector<int>{0, 3, 1, 4}));  // c and f are dominated; b and e tie
+    widgets::ParetoPlot plot;
+    plot.add_points(pts);
+    QCOMPARE(plot.table().rows.size(), 6);
+    plot.set_show_dominated(false);
+    QCOMPARE(plot.table().rows.size(), 4);
+  }
+};
+
+// An explicit QApplication: the shared test precompiled header is built without QtWidgets, so
+// QTEST_MAIN could pick a QGuiApplication, and widgets need the full one.
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  TestGui test;
+  return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_gui.moc"

@@ -1,0 +1,31 @@
+// Stored runs -> figures. The GUI's results browser and `faultscape-cli plot` both draw a run of
+// the results database through these functions, from the JSON the store exports
+// (run: to_json(RunRow), trials: [to_json(TrialRow)], metrics: [to_json(MetricRow)]).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <QStringList>
+
+#include "pareto_plot.h"
+#include "plot_view.h"
+
+namespace faultscape::widgets {
+
+// Figure names: "training", "fat_scatter", "heatmap", "ber", "pareto".
+QStringList figure_names();
+// A new, empty figure of that name; nullptr for an unknown name.
+PlotView* make_figure(const QString& name, QWidget* parent = nullptr);
+// The figures that can draw a run of this kind ("train" -> training, "stuck_sweep" -> fat_scatter
+// and heatmap, "ber_sweep" -> ber).
+QStringList figures_for_run(const nlohmann::json& run);
+// The series label of a run in legends: "<experiment> #<id>".
+QString run_label(const nlohmann::json& run);
+// Adds one run's data to a figure made by make_figure (a figure that cannot draw it is untouched).
+// Returns whether anything was added.
+bool feed_run(PlotView* view, const nlohmann::json& run, const nlohmann::json& trials, const nlohmann::json& metrics);
+// A finished campaign run as a Pareto point: accuracy = its mean accuracy under faults; cost =
+// summary.overhead.hardware_cost (or .cost, .params_ratio) when a protection recorded one, else 1
+// (unprotected). False for runs without a campaign summary.
+bool pareto_point(const nlohmann::json& run, ParetoPoint* out);
+
+}  // namespace faultscape::widgets
