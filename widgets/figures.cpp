@@ -30,6 +30,8 @@ QStringList figures_for_run(const json& run) {
   return {};
 }
 
+bool figure_is_per_run(const QString& name) { return name == "training" || name == "heatmap"; }
+
 QString run_label(const json& run) {
   return QString::fromStdString(run.value("experiment", "")) + " #" + QString::number(run.value("id", 0LL));
 }
@@ -69,6 +71,7 @@ bool feed_run(PlotView* view, const json& run, const json& trials, const json& m
   if (auto* t = qobject_cast<TrainingPlot*>(view)) {
     if (run.value("kind", "") != "train") return false;
     json epochs = epochs_from_metrics(metrics);
+    if (!epochs.empty()) t->clear();
     for (const auto& e : epochs) t->add_epoch(e);
     return !epochs.empty();
   }
@@ -81,6 +84,7 @@ bool feed_run(PlotView* view, const json& run, const json& trials, const json& m
   }
   if (auto* h = qobject_cast<HeatmapPlot*>(view)) {
     if (run.value("kind", "") != "stuck_sweep") return false;
+    h->clear();
     h->add_trials(trials);
     return h->point_count() > 0;
   }

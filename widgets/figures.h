@@ -18,6 +18,9 @@ PlotView* make_figure(const QString& name, QWidget* parent = nullptr);
 // The figures that can draw a run of this kind ("train" -> training, "stuck_sweep" -> fat_scatter
 // and heatmap, "ber_sweep" -> ber).
 QStringList figures_for_run(const nlohmann::json& run);
+// Figures that show one run at a time (training curves, heat map): feeding one replaces its data.
+// The others (scatter, BER, Pareto) gather several runs as series or points.
+bool figure_is_per_run(const QString& name);
 // The series label of a run in legends: "<experiment> #<id>".
 QString run_label(const nlohmann::json& run);
 // Adds one run's data to a figure made by make_figure (a figure that cannot draw it is untouched).

@@ -67,19 +67,17 @@ nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
   } else {
     figures << QString::fromStdString(o.figure);
   }
-  // One run: files named after it; several: after the figure only.
-  const std::string prefix = rows.size() == 1 ? "run" + std::to_string(rows.front().id) + "_" : "";
+  // Per-run figures (training curves, heat map) are written once per run, "run<id>_<figure>"; the
+  // others gather every selected run in one figure, named after the figure (prefixed with the run
+  // when there is only one).
   const widgets::ExportOptions size{o.width, o.height, o.dpi};
   nlohmann::json files = nlohmann::json::array(), drawn = nlohmann::json::array();
-  for (const QString& f : figures) {
+  auto render = [&](const QString& f, const nlohmann::json& selected, const std::string& prefix) {
     std::unique_ptr<widgets::PlotView> view(widgets::make_figure(f));
     view->resize(o.width, o.height);
     bool any = false;
-    for (const auto& r : runs) any = widgets::feed_run(view.get(), r["run"], r["trials"], r["metrics"]) || any;
-    if (!any) {
-      if (o.figure != "auto") throw ConfigError("--figure " + o.figure + ": none of the selected runs can draw it");
-      continue;
-    }
+    for (const auto& r : selected) any = widgets::feed_run(view.get(), r["run"], r["trials"], r["metrics"]) || any;
+    if (!any) return false;
     const QString base = QDir(QString::fromStdString(o.out_dir)).filePath(QString::fromStdString(prefix) + view->stem());
     QString error;
     QStringList written = view->export_figure(base, size, &error);
@@ -88,7 +86,19 @@ nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
       files.push_back(w.toStdString());
       if (!g.json) std::printf("%s\n", w.toUtf8().constData());
     }
-    drawn.push_back(f.toStdString());
+    drawn.push_back(prefix + f.toStdString());
+    return true;
+  };
+  for (const QString& f : figures) {
+    bool any = false;
+    if (widgets::figure_is_per_run(f)) {
+      for (const auto& r : runs)
+        any = render(f, nlohmann::json::array({r}), "run" + std::to_string(r["run"].value("id", 0LL)) + "_") || any;
+    } else {
+      any = render(f, runs, rows.size() == 1 ? "run" + std::to_string(rows.front().id) + "_" : "");
+    }
+    if (!any && o.figure != "auto")
+      throw ConfigError("--figure " + o.figure + ": none of the selected runs can draw it");
   }
   nlohmann::json ids = nlohmann::json::array();
   for (const RunRow& r : rows) ids.push_back(r.id);
