@@ -27,6 +27,7 @@
 #include "main_window.h"
 #include "model_panel.h"
 #include "pareto_plot.h"
+#include "training_plot.h"
 #include "project_document.h"
 #include "results_browser.h"
 #include "run_panel.h"
@@ -191,6 +192,15 @@ class TestGui : public QObject {
           probe.worst, probe.ticks ? probe.sum / probe.ticks : 0.0, probe.ticks);
     QVERIFY(probe.ticks > 20);
     QVERIFY2(probe.worst < 2000, "the UI thread was blocked for more than 2 s");
+
+    // A second start reuses the trained model; its training curve comes back from the database,
+    // and the cancelled sweep is resumed (same run) before being cancelled again.
+    w->plots()->training->clear();
+    QCOMPARE(w->plots()->training->point_count(), 0);
+    QTest::mouseClick(w->run_panel()->start_button(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(w->plots()->training->point_count() == 1, 20000);
+    w->cancel_run();
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 2, 20000);
 
     // The database holds the partial sweep, marked cancelled.
     ResultStore store(w->database_path().toStdString());

@@ -30,6 +30,7 @@
 #include "project_document.h"
 #include "results_browser.h"
 #include "run_panel.h"
+#include "store/result_store.h"
 #include "training_plot.h"
 
 namespace faultscape::gui {
@@ -181,6 +182,7 @@ void MainWindow::connect_worker() {
   connect(worker_, &EngineWorker::progress, run_, &RunPanel::on_progress);
   connect(worker_, &EngineWorker::log, run_, &RunPanel::append_log);
   connect(worker_, &EngineWorker::results, plots_, &LivePlots::on_results);
+  connect(worker_, &EngineWorker::log, this, &MainWindow::show_reused_training);
   connect(worker_, &EngineWorker::started, this, [this](const QString&, const QString& db) {
     results_->set_database(db);
   });
@@ -322,6 +324,24 @@ void MainWindow::cancel_run() {
   if (!running_) return;
   worker_->cancel();
   run_->append_log(tr("cancelling after the current batch…"));
+}
+
+void MainWindow::show_reused_training(const QString& line) {
+  // A run that reuses an earlier model trains nothing: show that model's training curve instead.
+  static const QString prefix = "reusing the model trained earlier: ";
+  if (!line.startsWith(prefix) || !QFileInfo::exists(results_->database())) return;
+  const std::string model = line.mid(prefix.size()).toStdString();
+  try {
+    ResultStore store(results_->database().toStdString());
+    for (const RunRow& r : store.runs({"", "train", "complete"}))
+      if (r.summary.is_object() && r.summary.value("model_path", "") == model) {
+        json metrics = json::array();
+        for (const auto& m : store.metrics(r.id)) metrics.push_back(to_json(m));
+        widgets::feed_run(plots_->training, to_json(r), json::array(), metrics);
+      }
+  } catch (const std::exception& e) {
+    run_->append_log(tr("cannot read the earlier training curve: %1").arg(e.what()));
+  }
 }
 
 void MainWindow::open_runs(const json& runs) {
