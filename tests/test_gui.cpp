@@ -184,6 +184,14 @@ class TestGui : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(w->run_panel()->rate_text().contains("faults/s"), 10000);
     QVERIFY(w->run_panel()->eta_text().startsWith("ETA"));
     QTest::qWait(300);  // a little campaign time under the probe
+    // Pause holds the engine between batches: no result arrives until resume.
+    QTest::mouseClick(w->run_panel()->pause_button(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(w->run_panel()->log_text().split('\n').last().endsWith(" paused"), 10000);
+    const qint64 held = w->plots()->points_received();
+    QTest::qWait(300);
+    QCOMPARE(w->plots()->points_received(), held);
+    QTest::mouseClick(w->run_panel()->pause_button(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(w->plots()->points_received() > held, 10000);
     QTest::mouseClick(w->run_panel()->cancel_button(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 20000);
     QCOMPARE(ended.front().front().toString(), QString("cancelled"));

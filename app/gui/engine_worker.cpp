@@ -28,6 +28,10 @@ class SignalObserver : public Observer {
   ~SignalObserver() override { flush(); }
 
   void on_progress(const Progress& p) override {
+    if (w_->paused()) {
+      flush();  // everything measured so far is shown before the pause
+      w_->wait_while_paused();
+    }
     const auto now = Clock::now();
     if (p.done < p.total && now - last_progress_ < std::chrono::milliseconds(50)) return;
     last_progress_ = now;
@@ -76,8 +80,28 @@ QString error_text(const std::exception& e) {
 
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<nlohmann::json>(); }
 
+void EngineWorker::cancel() {
+  stop_.cancel = true;
+  std::lock_guard<std::mutex> lock(pause_mutex_);
+  pause_cv_.notify_all();
+}
+
+void EngineWorker::set_paused(bool paused) {
+  std::lock_guard<std::mutex> lock(pause_mutex_);
+  paused_ = paused;
+  pause_cv_.notify_all();
+}
+
+void EngineWorker::wait_while_paused() {
+  Q_EMIT log("paused");
+  std::unique_lock<std::mutex> lock(pause_mutex_);
+  pause_cv_.wait(lock, [this] { return !paused_ || stop_.requested(); });
+  Q_EMIT log(stop_.requested() ? "cancelled while paused" : "resumed");
+}
+
 void EngineWorker::run(const nlohmann::json& doc, const QString& path, const QString& experiment, bool retrain) {
   stop_.cancel = false;
+  paused_ = false;
   SignalObserver observer(this);
   try {
     Project project = parse_project(doc, path.isEmpty() ? "untitled project" : path.toStdString());

@@ -8,6 +8,9 @@
 #include <QMetaType>
 #include <QObject>
 #include <QString>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 
 #include "common/observer.h"
 
@@ -20,7 +23,14 @@ class EngineWorker : public QObject {
  public:
   explicit EngineWorker(QObject* parent = nullptr);
   // Asks the running job to stop at its next batch or trial; results so far stay in the database.
-  void cancel() { stop_.cancel = true; }
+  // Also ends a pause. Any thread.
+  void cancel();
+  // Pause: the job blocks at its next progress report (between batches or trials) until resumed
+  // or cancelled; nothing is lost. Any thread.
+  void set_paused(bool paused);
+  bool paused() const { return paused_; }
+  // Worker thread: blocks while paused (after announcing it through log()).
+  void wait_while_paused();
 
   // Runs one experiment of the project document (validated here), recording into its database.
   void run(const nlohmann::json& project, const QString& project_path, const QString& experiment, bool retrain);
@@ -41,6 +51,9 @@ class EngineWorker : public QObject {
 
  private:
   StopToken stop_;
+  std::atomic<bool> paused_{false};
+  std::mutex pause_mutex_;
+  std::condition_variable pause_cv_;
 };
 
 }  // namespace faultscape::gui

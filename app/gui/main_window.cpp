@@ -10,6 +10,7 @@
 #include <QKeySequence>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -133,6 +134,7 @@ void MainWindow::build_views() {
   addDockWidget(Qt::BottomDockWidgetArea, bottom);
   connect(run_, &RunPanel::start_requested, this, &MainWindow::start_run);
   connect(run_, &RunPanel::cancel_requested, this, &MainWindow::cancel_run);
+  connect(run_, &RunPanel::pause_requested, this, [this](bool paused) { worker_->set_paused(paused); });
 }
 
 void MainWindow::build_menus() {
@@ -156,6 +158,9 @@ void MainWindow::build_menus() {
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   run->addAction(tr("&Start selected experiment"), QKeySequence(Qt::Key_F5), this, &MainWindow::start_run);
   run->addAction(tr("Run &all experiments"), QKeySequence(Qt::CTRL | Qt::Key_F5), this, &MainWindow::start_all);
+  run->addAction(tr("&Pause / resume"), QKeySequence(Qt::Key_F6), this, [this] {
+    if (running_) run_->pause_button()->toggle();
+  });
   run->addAction(tr("&Cancel"), QKeySequence(Qt::SHIFT | Qt::Key_F5), this, &MainWindow::cancel_run);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));

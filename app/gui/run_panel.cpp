@@ -7,6 +7,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <cmath>
 
 namespace faultscape::gui {
@@ -27,6 +28,10 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   cancel_ = new QPushButton(tr("Cancel"));
   cancel_->setToolTip(tr("Stop after the current batch or trial; everything measured so far stays in the database"));
   cancel_->setObjectName("cancel");
+  pause_ = new QPushButton(tr("Pause"));
+  pause_->setCheckable(true);
+  pause_->setToolTip(tr("Hold the engine after the current batch or trial; press again to resume"));
+  pause_->setObjectName("pause");
   retrain_ = new QCheckBox(tr("Retrain"));
   retrain_->setToolTip(tr("Train again even if an identical earlier run left its model (CLI: run --retrain)"));
   bar_ = new QProgressBar;
@@ -44,26 +49,38 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   log_->setMaximumHeight(90);
   grid->addWidget(start_, 0, 0);
   grid->addWidget(cancel_, 0, 1);
-  grid->addWidget(retrain_, 0, 2);
-  grid->addWidget(bar_, 0, 3);
-  grid->addWidget(eta_, 0, 4);
-  grid->addWidget(rate_, 0, 5);
-  grid->addWidget(phase_, 1, 0, 1, 6);
-  grid->addWidget(log_, 2, 0, 1, 6);
-  grid->setColumnStretch(3, 1);
+  grid->addWidget(pause_, 0, 2);
+  grid->addWidget(retrain_, 0, 3);
+  grid->addWidget(bar_, 0, 4);
+  grid->addWidget(eta_, 0, 5);
+  grid->addWidget(rate_, 0, 6);
+  grid->addWidget(phase_, 1, 0, 1, 7);
+  grid->addWidget(log_, 2, 0, 1, 7);
+  grid->setColumnStretch(4, 1);
   connect(start_, &QPushButton::clicked, this, &RunPanel::start_requested);
   connect(cancel_, &QPushButton::clicked, this, &RunPanel::cancel_requested);
+  connect(pause_, &QPushButton::toggled, this, [this](bool on) {
+    pause_->setText(on ? tr("Resume") : tr("Pause"));
+    Q_EMIT pause_requested(on);
+  });
   set_running(false);
 }
 
 bool RunPanel::retrain() const { return retrain_->isChecked(); }
 QString RunPanel::rate_text() const { return rate_->text(); }
 QString RunPanel::eta_text() const { return eta_->text(); }
+QString RunPanel::log_text() const { return log_->toPlainText(); }
 
 void RunPanel::set_running(bool running) {
   running_ = running;
   start_->setEnabled(!running);
   cancel_->setEnabled(running);
+  pause_->setEnabled(running);
+  if (!running) {
+    QSignalBlocker block(pause_);
+    pause_->setChecked(false);
+    pause_->setText(tr("Pause"));
+  }
 }
 
 void RunPanel::on_started(const QString& experiment, const QString& database) {

@@ -21,8 +21,10 @@ class RunPanel : public QWidget {
   QProgressBar* progress_bar() const { return bar_; }
   QString rate_text() const;
   QString eta_text() const;
+  QString log_text() const;
   QPushButton* start_button() const { return start_; }
   QPushButton* cancel_button() const { return cancel_; }
+  QPushButton* pause_button() const { return pause_; }
 
  public Q_SLOTS:
   // database empty: the run was only requested (the worker confirms with the database path).
@@ -35,12 +37,13 @@ class RunPanel : public QWidget {
  Q_SIGNALS:
   void start_requested();
   void cancel_requested();
+  void pause_requested(bool paused);
 
  private:
   void set_running(bool running);
 
   bool running_ = false;
-  QPushButton *start_, *cancel_;
+  QPushButton *start_, *cancel_, *pause_;
   QCheckBox* retrain_;
   QProgressBar* bar_;
   QLabel *phase_, *eta_, *rate_;
