@@ -6,6 +6,8 @@
 
 #include "campaign/campaign_config.h"
 #include "faults/fault_model.h"
+#include "pareto/pareto.h"
+#include "protect/design_space.h"
 
 namespace faultscape {
 
@@ -15,6 +17,10 @@ struct CampaignSetup {
   FaultModel fault;
   CampaignConfig campaign;
   bool has_faults = false;  // the experiment names a fault model
+  // campaign.protection_grid: design-space points, each evaluated with the campaign on the same
+  // faults; campaign.pareto: the objectives of its Pareto front ("NAME:max,NAME:min").
+  std::vector<GridPoint> grid;
+  std::vector<Objective> objectives;
 };
 
 // path: the experiment's JSON path ("experiments[2]"), prefixing every problem recorded.

@@ -1,0 +1,82 @@
+#include "protect/design_space.h"
+
+#include "project/json_reader.h"
+#include "protect/protection_spec.h"
+
+namespace faultscape {
+namespace {
+
+// One scheme object with array-valued parameters -> one object per combination of values.
+std::vector<nlohmann::json> expand_object(const nlohmann::json& scheme) {
+  std::vector<nlohmann::json> out = {nlohmann::json::object()};
+  for (auto it = scheme.begin(); it != scheme.end(); ++it) {
+    std::vector<nlohmann::json> next;
+    const bool sweep = it->is_array() && it.key() != "layers" && !it->empty();
+    for (const auto& partial : out)
+      for (const auto& v : sweep ? *it : nlohmann::json::array({*it})) {
+        nlohmann::json p = partial;
+        p[it.key()] = v;
+        next.push_back(p);
+      }
+    out.swap(next);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string protection_label(const nlohmann::json& protection) {
+  std::string label;
+  for (const auto& s : protection) {
+    std::string part = s.value("scheme", "?"), params;
+    for (auto it = s.begin(); it != s.end(); ++it)
+      if (it.key() != "scheme") params += (params.empty() ? "" : ",") + it.key() + "=" + it->dump();
+    if (!params.empty()) part += "(" + params + ")";
+    label += (label.empty() ? "" : "+") + part;
+  }
+  return label.empty() ? "none" : label;
+}
+
+std::vector<GridPoint> expand_protection_grid(const nlohmann::json& grid, const std::string& path, Problems& problems) {
+  if (!grid.is_array() || grid.empty()) {
+    problems.add(path, "expected a non-empty array of axes, got " + describe_value(grid));
+    return {};
+  }
+  std::vector<nlohmann::json> points = {nlohmann::json::array()};
+  for (size_t a = 0; a < grid.size(); ++a) {
+    const std::string axis_path = path + "[" + std::to_string(a) + "]";
+    if (!grid[a].is_array() || grid[a].empty()) {
+      problems.add(axis_path, "expected a non-empty array of alternatives, got " + describe_value(grid[a]));
+      continue;
+    }
+    std::vector<nlohmann::json> alternatives;
+    for (size_t k = 0; k < grid[a].size(); ++k) {
+      const nlohmann::json& alt = grid[a][k];
+      const std::string alt_path = axis_path + "[" + std::to_string(k) + "]";
+      if (alt.is_array()) {
+        read_protection(alt, alt_path, problems);
+        alternatives.push_back(alt);
+      } else if (alt.is_object()) {
+        for (const auto& one : expand_object(alt)) {
+          read_protection(nlohmann::json::array({one}), alt_path, problems);
+          alternatives.push_back(nlohmann::json::array({one}));
+        }
+      } else {
+        problems.add(alt_path, "expected a scheme object or an array of them, got " + describe_value(alt));
+      }
+    }
+    std::vector<nlohmann::json> next;
+    for (const auto& p : points)
+      for (const auto& alt : alternatives) {
+        nlohmann::json q = p;
+        for (const auto& s : alt) q.push_back(s);
+        next.push_back(q);
+      }
+    points.swap(next);
+  }
+  std::vector<GridPoint> out;
+  for (const auto& p : points) out.push_back({protection_label(p), p});
+  return out;
+}
+
+}  // namespace faultscape

@@ -1,0 +1,39 @@
+// The experiment's "protection" array: an ordered list of schemes, each an object with "scheme"
+// and its parameters. Schemes are applied in the declared order (each to the previous result).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace faultscape {
+
+class Problems;
+
+struct ProtectionSpec {
+  std::string path;    // JSON path for messages: "protection[1]"
+  std::string scheme;  // tmr | edac | abft | ranger | clipact | saturate | scale | qbound
+  std::vector<std::string> layers;  // stage names; empty = every conv / linear stage (range: but the last)
+  std::string vote = "median";      // tmr: median | min (when all three replicas differ)
+  std::string granularity = "layer";  // ranger / clipact: layer | channel
+  double percentile = 100;          // ranger / clipact / edac: bounds at this percentile of training data
+  double ratio = 1.0;               // edac: fraction of channels duplicated per layer (last layer: all)
+  int copies = 2;                   // edac: 2 = duplication + EDAC, 3 = triplication + voter
+  bool intervals = true;            // edac: zero non-duplicated values outside their interval
+  std::string function = "tanh";    // saturate: tanh | atan
+  double factor = 0;                // saturate: s = factor * max|w| (1.5); scale: k (64); qbound: shrink (0.8)
+  double tolerance = 1e-4;          // abft: relative checksum tolerance
+  int64_t profile_images = 2000;    // training images used for profiling (bounds, vulnerability)
+  nlohmann::json to_json() const;
+};
+
+std::vector<std::string> protection_schemes();
+
+// `protection` must be an array (or null); `path` prefixes every problem ("experiments[0]").
+std::vector<ProtectionSpec> read_protection(const nlohmann::json& protection, const std::string& path,
+                                            Problems& problems);
+// Throws ValidationError naming `source` when anything is invalid.
+std::vector<ProtectionSpec> parse_protection(const nlohmann::json& protection, const std::string& source);
+
+}  // namespace faultscape

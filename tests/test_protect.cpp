@@ -1,0 +1,361 @@
+// Protection schemes and Pareto sorting: TMR masks every single-replica fault exactly (and not a
+// two-replica one); EDAC corrects a duplicated channel and zeroes out-of-interval values; ABFT
+// locates and corrects one corrupted output of conv and linear layers; range restriction and
+// stored-weight decoding; overhead accounting; protection JSON errors; non-dominated sorting.
+#include <torch/torch.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/runtime.h"
+#include "faults/sites.h"
+#include "models/zoo.h"
+#include "pareto/pareto.h"
+#include "project/json_reader.h"
+#include "protect/abft.h"
+#include "protect/design_space.h"
+#include "protect/overhead.h"
+#include "protect/protection_spec.h"
+#include "protect/range_restrict.h"
+#include "protect/redundancy.h"
+#include "protect/schemes.h"
+#include "protect/stored_weight.h"
+#include "train/trainer.h"
+
+#include <QtTest>
+
+using namespace faultscape;
+using nlohmann::json;
+
+namespace {
+
+Network lenet() {
+  seed_everything(3);
+  ModelConfig c;
+  c.name = "lenet5";
+  Network net = build_network(c, {1, 28, 28}, 10);
+  net->eval();
+  return net;
+}
+
+torch::Tensor images(int64_t n, uint64_t seed = 5) {
+  torch::manual_seed(seed);
+  return torch::rand({n, 1, 28, 28});
+}
+
+Network protect(const Network& net, const json& schemes, const torch::Tensor& profile) {
+  json details;
+  return apply_protection(net, parse_protection(schemes, "test"), profile, details);
+}
+
+torch::Tensor run(Network& net, const torch::Tensor& x) {
+  torch::InferenceMode inference;
+  return net->forward(x);
+}
+
+bool same(const torch::Tensor& a, const torch::Tensor& b) { return torch::equal(a, b); }
+
+}  // namespace
+
+class TestProtect : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void tmr_masks_every_single_replica_fault() {
+    for (const std::string vote : {"median", "min"}) {
+      Network base = lenet();
+      torch::Tensor x = images(16);
+      Network tmr = protect(base, json::array({{{"scheme", "tmr"}, {"vote", vote}}}), {});
+      const torch::Tensor golden = run(tmr, x);
+      QVERIFY(same(golden, run(base, x)));  // replicas compute exactly what the original does
+      FaultModel f;
+      std::vector<WeightSite> sites = weight_sites(tmr, f);
+      QCOMPARE(sites.size(), weight_sites(base, f).size() * 3);  // three separate copies
+      torch::NoGradGuard no_grad;
+      for (const auto& site : sites) {
+        // Corrupt the whole tensor of one replica: NaN, and a huge value.
+        for (float bad : {std::nanf(""), 1e30f}) {
+          torch::Tensor saved = site.tensor.clone();
+          site.tensor.fill_(bad);
+          const bool masked = same(run(tmr, x), golden);
+          site.tensor.copy_(saved);
+          QVERIFY2(masked, (site.name + " vote " + vote).c_str());
+        }
+      }
+      // The same fault in two replicas is not masked: the test can fail.
+      torch::Tensor w0 = sites[0].tensor, w1;
+      for (const auto& s : sites)
+        if (s.name != sites[0].name && s.tensor.sizes() == w0.sizes() && s.name.find(".r1.") != std::string::npos)
+          w1 = s.tensor;
+      QVERIFY(w1.defined());
+      torch::Tensor saved0 = w0.clone(), saved1 = w1.clone();
+      w0.fill_(1e30f), w1.fill_(1e30f);
+      QVERIFY(!same(run(tmr, x), golden));
+      w0.copy_(saved0), w1.copy_(saved1);
+    }
+  }
+
+  void tmr_overhead_is_three_times() {
+    Network base = lenet();
+    Network tmr = protect(base, json::array({{{"scheme", "tmr"}}}), {});
+    Overhead o = measure_overhead(base, tmr, images(8));
+    QCOMPARE(o.params, 3 * o.params_base);
+    QCOMPARE(o.macs, 3 * o.macs_base);
+    QVERIFY(o.extra_ops > 0);
+    QVERIFY(o.memory_bytes >= 3 * o.memory_bytes_base);
+    QVERIFY(o.latency_ms > 0 && o.latency_ms_base > 0);
+    QVERIFY(o.hardware_cost() > 2.9);
+  }
+
+  void vote_rules() {
+    auto t = [](std::vector<float> v) { return torch::tensor(v); };
+    torch::Tensor a = t({1, 5, 7, 1}), b = t({1, 2, 3, 9}), c = t({4, 2, 5, 9});
+    QVERIFY(same(vote3(a, b, c, true), t({1, 2, 5, 9})));   // majority, else median
+    QVERIFY(same(vote3(a, b, c, false), t({1, 2, 3, 9})));  // majority, else minimum
+  }
+
+  void edac_module_corrects_and_zeroes() {
+    // C = 3 channels, channel 1 duplicated; intervals [0, 10] for every channel.
+    Edac edac(torch::tensor({1}, torch::kLong), torch::zeros({3}), torch::full({3}, 10.0), 2, true);
+    auto t = [](std::vector<float> v) { return torch::tensor(v).view({1, -1}); };
+    // Copies agree: output is the input.
+    QVERIFY(same(edac->forward(t({2, 3, 4, 3})), t({2, 3, 4})));
+    // The original copy of channel 1 is corrupted (outside its interval): the duplicate wins.
+    QVERIFY(same(edac->forward(t({2, 1e20f, 4, 3})), t({2, 3, 4})));
+    // The duplicate is corrupted, or NaN: the original wins.
+    QVERIFY(same(edac->forward(t({2, 3, 4, -7})), t({2, 3, 4})));
+    QVERIFY(same(edac->forward(t({2, 3, 4, std::nanf("")})), t({2, 3, 4})));
+    // Non-duplicated channels: outside the interval -> 0, NaN -> 0.
+    QVERIFY(same(edac->forward(t({11, 3, 4, 3})), t({0, 3, 4})));
+    QVERIFY(same(edac->forward(t({2, 3, std::nanf(""), 3})), t({2, 3, 0})));
+    // Without intervals for non-duplicated channels the value passes.
+    Edac plain(torch::tensor({1}, torch::kLong), torch::zeros({3}), torch::full({3}, 10.0), 2, false);
+    QVERIFY(same(plain->forward(t({11, 3, 4, 3})), t({11, 3, 4})));
+    // Triplication + voter.
+    Edac tri(torch::tensor({1}, torch::kLong), torch::zeros({3}), torch::full({3}, 10.0), 3, true);
+    QVERIFY(same(tri->forward(t({2, 9, 4, 3, 3})), t({2, 3, 4})));
+  }
+
+  void edac_network_corrects_duplicated_channel_weights() {
+    Network base = lenet();
+    // Evaluated on the profiled images, which lie inside the detection intervals.
+    torch::Tensor profile = images(64, 7), x = profile;
+    Network net = protect(base, json::array({{{"scheme", "edac"}, {"ratio", 0.5}, {"layers", {"fc0"}}}}), profile);
+    int fc0 = net->stage_index("fc0"), edac = net->stage_index("fc0_edac");
+    QCOMPARE(edac, fc0 + 1);
+    QVERIFY(net->stage_index("fc2_edac") < 0);
+    torch::Tensor golden = run(net, x);
+    QVERIFY(same(golden, run(base, x)));
+    // Stage output of fc0: 120 channels + 60 duplicates; find a duplicated channel from the weights.
+    torch::Tensor w;
+    for (const auto& p : net->stage(fc0).module->named_parameters())
+      if (p.key().find("weight") != std::string::npos) w = p.value();
+    QCOMPARE(w.size(0), int64_t{180});
+    torch::Tensor rows = w.narrow(0, 0, 120), dups = w.narrow(0, 120, 60);
+    int64_t dup_channel = -1;
+    for (int64_t c = 0; c < 120 && dup_channel < 0; ++c)
+      if (torch::equal(rows[c], dups[0])) dup_channel = c;
+    QVERIFY(dup_channel >= 0);
+    torch::NoGradGuard no_grad;
+    torch::Tensor saved = w.clone();
+    rows[dup_channel].fill_(1e20f);  // the original copy of a duplicated channel goes wild
+    torch::Tensor h = run(net, x);
+    QVERIFY(same(h, golden));
+    w.copy_(saved);
+    // A non-duplicated channel with huge weights is zeroed: its EDAC output is 0 everywhere.
+    int64_t plain = -1;
+    for (int64_t c = 0; c < 120 && plain < 0; ++c) {
+      bool is_dup = false;
+      for (int64_t d = 0; d < 60; ++d) is_dup = is_dup || torch::equal(rows[c], dups[d]);
+      if (!is_dup) plain = c;
+    }
+    QVERIFY(plain >= 0);
+    rows[plain].fill_(1e20f);
+    torch::InferenceMode inference;
+    torch::Tensor in = net->forward_range(x, 0, fc0);
+    torch::Tensor raw = net->forward_range(in, fc0, fc0 + 1);
+    torch::Tensor corrected = net->forward_range(raw, edac, edac + 1);
+    QVERIFY(raw.select(1, plain).abs().max().item<float>() > 1e10f);
+    QVERIFY(corrected.select(1, plain).eq(0).all().item<bool>());
+    w.copy_(saved);
+  }
+
+  void abft_corrects_single_output_conv_and_linear() {
+    torch::manual_seed(11);
+    QuantConv2d conv(3, 8, 3, 1, 1, true, WeightQuant{});
+    QuantLinear lin(20, 10, true, WeightQuant{});
+    std::vector<std::pair<Abft, torch::Tensor>> cases = {{Abft(conv), torch::randn({2, 3, 6, 6})},
+                                                         {Abft(lin), torch::randn({4, 20})}};
+    torch::InferenceMode inference;
+    for (auto& [abft, x] : cases) {
+      torch::Tensor y = abft->conv ? abft->conv->forward(x) : abft->linear->forward(x);
+      torch::Tensor clean = abft->check(x, y);
+      QCOMPARE(abft->counts.detected, int64_t{0});  // no false alarm on a clean output
+      QVERIFY(same(clean, y));
+      for (float bad : {25.0f, -3.0f, std::nanf(""), INFINITY}) {
+        torch::Tensor corrupt = y.clone();
+        corrupt.view({-1})[y.numel() / 2 + 1] = y.view({-1})[y.numel() / 2 + 1] + bad;
+        abft->counts = {};
+        torch::Tensor fixed = abft->check(x, corrupt);
+        QCOMPARE(abft->counts.detected, int64_t{1});
+        QCOMPARE(abft->counts.corrected, int64_t{1});
+        QVERIFY(torch::allclose(fixed, y, 1e-4, 1e-4));
+      }
+      // Two faulty outputs at one position are detected but not corrected.
+      torch::Tensor two = y.clone();
+      two.select(1, 1).add_(10), two.select(1, 3).add_(5);
+      abft->counts = {};
+      abft->check(x, two);
+      QVERIFY(abft->counts.uncorrectable > 0);
+    }
+  }
+
+  void abft_network_corrects_weight_fault() {
+    Network base = lenet();
+    torch::Tensor x = images(8);
+    Network net = protect(base, json::array({{{"scheme", "abft"}}}), {});
+    torch::Tensor golden = run(base, x);
+    QVERIFY(torch::allclose(run(net, x), golden, 1e-4, 1e-4));
+    FaultModel f;
+    f.tensors = {"weight"};
+    std::vector<WeightSite> sites = weight_sites(net, f);
+    QCOMPARE(sites.size(), weight_sites(base, f).size());
+    torch::NoGradGuard no_grad;
+    for (const auto& site : sites) {
+      float old = site.tensor.view({-1})[3].item<float>();
+      site.tensor.view({-1})[3] = 1e6f;  // one weight: one output channel wrong at every position
+      torch::Tensor y = run(net, x);
+      site.tensor.view({-1})[3] = old;
+      QVERIFY2(torch::allclose(y, golden, 1e-3, 1e-3), site.name.c_str());
+    }
+    json counts = abft_counts(net);
+    QVERIFY(counts["corrected"].get<int64_t>() > 0);
+  }
+
+  void range_restriction_bounds_and_modes() {
+    Network base = lenet();
+    torch::Tensor profile = images(64, 9), x = images(8);
+    for (const std::string scheme : {"ranger", "clipact"}) {
+      Network net = protect(base, json::array({{{"scheme", scheme}, {"granularity", "channel"}}}), profile);
+      QVERIFY(net->stage_index("conv0_range") == net->stage_index("conv0") + 1);
+      QVERIFY(net->stage_index("fc2_range") < 0);  // logits are not restricted by default
+      // The profiled data lies inside its bounds: the predictions do not change.
+      QVERIFY(torch::equal(run(net, profile).argmax(1), run(base, profile).argmax(1)));
+    }
+    RangeRestrict clamp(torch::tensor({0.0f}), torch::tensor({2.0f}), "clamp");
+    RangeRestrict zero(torch::tensor({0.0f}), torch::tensor({2.0f}), "zero");
+    torch::Tensor v = torch::tensor({-1.0f, 1.0f, 5.0f, std::nanf("")}).view({1, 4});
+    QVERIFY(same(clamp->forward(v), torch::tensor({0.0f, 1.0f, 2.0f, 0.0f}).view({1, 4})));
+    QVERIFY(same(zero->forward(v), torch::tensor({0.0f, 1.0f, 0.0f, 0.0f}).view({1, 4})));
+  }
+
+  void stored_weights_decode_and_saturate() {
+    Network base = lenet();
+    torch::Tensor x = images(8);
+    torch::Tensor golden = run(base, x);
+    for (const json& s : {json{{"scheme", "saturate"}}, json{{"scheme", "saturate"}, {"function", "atan"}},
+                          json{{"scheme", "scale"}, {"factor", 64}}}) {
+      Network net = protect(base, json::array({s}), {});
+      QVERIFY2(torch::allclose(run(net, x), golden, 1e-4, 1e-4), s.dump().c_str());
+    }
+    // A corrupted stored value decodes into [-s, s].
+    torch::manual_seed(2);
+    StoredWeight sw(QuantLinear(4, 3, true, WeightQuant{}), "tanh", 1.5);
+    torch::NoGradGuard no_grad;
+    sw->linear->linear->weight.view({-1})[0] = 1e30f;
+    QVERIFY(sw->decoded_weight().abs().max().item<double>() <= sw->named_buffers()["decode_scale"].item<double>());
+  }
+
+  void protection_json_errors_name_the_field() {
+    auto error = [](const json& j) {
+      try {
+        parse_protection(j, "p.json");
+      } catch (const ValidationError& e) {
+        return std::string(e.what());
+      }
+      return std::string();
+    };
+    QVERIFY(error(json::array({{{"scheme", "tmr"}, {"vote", "max"}}})).find("protection[0].vote") != std::string::npos);
+    QVERIFY(error(json::array({{{"scheme", "edac"}, {"ratio", 2}}})).find("protection[0].ratio") != std::string::npos);
+    QVERIFY(error(json::array({{{"scheme", "nope"}}})).find("protection[0].scheme") != std::string::npos);
+    QVERIFY(error(json::array({{{"scheme", "abft"}, {"vote", "min"}}})).find("protection[0].vote: unknown key") !=
+            std::string::npos);
+    QVERIFY(error(json{{"scheme", "tmr"}}).find("protection: expected an array") != std::string::npos);
+    QVERIFY(error(json::array({{{"scheme", "ranger"}}, {{"scheme", "tmr"}}})).empty());
+    // An unknown layer is named with its JSON path when applied.
+    Network base = lenet();
+    try {
+      protect(base, json::array({{{"scheme", "tmr"}, {"layers", {"conv9"}}}}), {});
+      QFAIL("no error for an unknown layer");
+    } catch (const ConfigError& e) {
+      QVERIFY(std::string(e.what()).find("protection[0].layers: no stage \"conv9\"") != std::string::npos);
+    }
+  }
+
+  void schemes_compose_in_order() {
+    Network base = lenet();
+    torch::Tensor profile = images(64, 9), x = profile;
+    Network net = protect(base, json::array({{{"scheme", "edac"}, {"ratio", 0.25}}, {{"scheme", "ranger"}}}), profile);
+    // Ranger restricts each layer's corrected output: after its EDAC stage.
+    QCOMPARE(net->stage_index("conv1_range"), net->stage_index("conv1_edac") + 1);
+    QVERIFY(torch::equal(run(net, x).argmax(1), run(base, x).argmax(1)));
+  }
+
+  void design_space_grid_is_the_cartesian_product() {
+    json grid = json::parse(R"([[[], {"scheme": "edac", "ratio": [0.25, 1]}, {"scheme": "tmr"}],
+                                [[], [{"scheme": "ranger"}, {"scheme": "abft"}]]])");
+    Problems problems;
+    std::vector<GridPoint> points = expand_protection_grid(grid, "campaign.protection_grid", problems);
+    QVERIFY(problems.empty());
+    QCOMPARE(points.size(), size_t{8});  // (1 + 2 + 1) x (1 + 1)
+    QCOMPARE(points[0].label, std::string("none"));
+    QCOMPARE(points[3].label, std::string("edac(ratio=0.25)+ranger+abft"));
+    QCOMPARE(points[3].protection.size(), size_t{3});
+    QCOMPARE(points[7].label, std::string("tmr+ranger+abft"));
+    Problems bad;
+    expand_protection_grid(json::parse(R"([[{"scheme": "edac", "ratio": [0.5, 3]}], []])"), "g", bad);
+    QCOMPARE(bad.list().size(), size_t{2});
+    QVERIFY(bad.list()[0].find("g[0][0].protection[0].ratio") == 0);
+    QVERIFY(bad.list()[1].find("g[1]") == 0);
+  }
+
+  void pareto_two_objectives_with_ties() {
+    std::vector<Objective> obj = {{"acc", true}, {"cost", false}};
+    std::vector<std::vector<double>> pts = {
+        {90, 3}, {90, 3},  // a tie: both on the front
+        {80, 1}, {70, 1},  // same cost, less accuracy: dominated
+        {95, 5}, {85, 3},  // dominated by (90, 3)
+        {60, 6}};          // dominated by everything above it
+    std::vector<int> r = nondominated_ranks(pts, obj);
+    QCOMPARE(r, (std::vector<int>{0, 0, 0, 1, 0, 1, 2}));
+    QVERIFY(!dominates(pts[0], pts[1], obj));
+    QVERIFY(dominates(pts[2], pts[3], obj));
+  }
+
+  void pareto_three_objectives_and_export() {
+    std::vector<Objective> obj = parse_objectives("a:min,b:min,c:max");
+    QCOMPARE(obj.size(), size_t{3});
+    QVERIFY(obj[2].maximize && !obj[0].maximize);
+    json points = json::array({{{"name", "p"}, {"a", 1}, {"b", 2}, {"o", {{"c", 3}}}},
+                               {{"name", "q"}, {"a", 2}, {"b", 1}, {"o", {{"c", 3}}}},
+                               {{"name", "r"}, {"a", 2}, {"b", 2}, {"o", {{"c", 3}}}},
+                               {{"name", "s"}, {"a", 2}, {"b", 2}, {"o", {{"c", 4}}}}});
+    json sorted = pareto_sort(points, parse_objectives("a:min,b:min,o/c:max"));
+    std::vector<std::string> front;
+    for (const auto& p : sorted)
+      if (p["pareto_front"].get<bool>()) front.push_back(p["name"]);
+    QCOMPARE(front.size(), size_t{3});  // p, q and s; r is dominated by s
+    QCOMPARE(sorted.back()["name"].get<std::string>(), std::string("r"));
+    QCOMPARE(sorted.back()["pareto_rank"].get<int>(), 1);
+    std::string csv = pareto_csv(sorted);
+    QVERIFY(csv.rfind("a,b,name,o/c,pareto_front,pareto_rank\n", 0) == 0);
+    QVERIFY(csv.find("2,2,r,3,false,1\n") != std::string::npos);
+    QVERIFY_EXCEPTION_THROWN(parse_objectives("a:up"), ConfigError);
+    QVERIFY_EXCEPTION_THROWN(nondominated_ranks({{NAN, 1}}, {{"a", true}, {"b", false}}), ConfigError);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestProtect)
+#include "test_protect.moc"
