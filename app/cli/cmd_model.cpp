@@ -1,17 +1,25 @@
-// train, eval and info: one-off experiments described by command-line options.
+// train, eval, info and prune: one-off experiments described by command-line options.
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <sstream>
 
 #include "campaign/experiment_runner.h"
 #include "cli/commands.h"
 #include "cli/terminal_observer.h"
+#include "common/error.h"
 #include "common/runtime.h"
 #include "data/dataset_info.h"
+#include "fat/fault_aware.h"
 #include "models/model_io.h"
 #include "models/summary.h"
 #include "models/zoo.h"
+#include "project/config_json.h"
 #include "project/project.h"
+#include "prune/prune_study.h"
+#include "prune/rank_correlation.h"
+#include "prune/stuck_ranking.h"
+#include "prune/vulnerability.h"
 #include "store/result_store.h"
 #include "train/evaluate.h"
 
@@ -93,6 +101,88 @@ nlohmann::json cmd_eval(const GlobalOptions& g, const std::string& model_file, n
   r["model_path"] = model_file;
   r["eval_run"] = out.eval_run;
   r["database"] = project.database_path();
+  return r;
+}
+
+namespace {
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  std::stringstream in(text);
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// Eq. 1 against single-channel stuck-at (worst drop over the stage's stuck values), per layer and
+// over all channels together.
+nlohmann::json correlate_vulnerability(Network& net, const DatasetSplit& data, const std::vector<std::string>& layers,
+                                       int64_t images, bool quiet) {
+  std::vector<ChannelScores> v = channel_vulnerability(net, data.train, images, 250, layers);
+  std::vector<int> stages;
+  for (const auto& s : v) stages.push_back(s.stage);
+  nlohmann::json out = {{"layers", nlohmann::json::array()}};
+  std::vector<double> all_v, all_m;
+  if (!quiet) std::printf("%-10s %9s %9s\n", "layer", "channels", "spearman");
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::vector<double> values;
+    try {
+      values = auto_stuck_values(net, v[i].stage);
+    } catch (const ConfigError&) {
+      values = {0.0};  // float activations: stuck at 0
+    }
+    ChannelScores m = measured_stuck_drop(net, data.test, {v[i].stage}, values, images).front();
+    double rho = spearman(v[i].score, m.score);
+    all_v.insert(all_v.end(), v[i].score.begin(), v[i].score.end());
+    all_m.insert(all_m.end(), m.score.begin(), m.score.end());
+    out["layers"].push_back({{"layer", v[i].name}, {"spearman", rho}, {"vulnerability", v[i].score},
+                             {"stuck_drop", m.score}, {"stuck_values", values}});
+    if (!quiet) std::printf("%-10s %9zu %9.3f\n", v[i].name.c_str(), v[i].score.size(), rho);
+  }
+  out["spearman_all"] = spearman(all_v, all_m);
+  if (!quiet) std::printf("all channels: spearman %.3f\n", out["spearman_all"].get<double>());
+  return out;
+}
+
+void print_cost(const char* label, const NetworkCost& c) {
+  std::printf("%-12s %10lld %12lld %9.2f %10.4f\n", label, static_cast<long long>(c.params),
+              static_cast<long long>(c.macs), c.accuracy, c.latency_ms);
+}
+
+}  // namespace
+
+nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment,
+                         const PruneOptions& o) {
+  LoadedModel loaded = load_model(model_file);
+  DatasetConfig dc;
+  if (loaded.meta.contains("dataset")) dc = parse_dataset_config(loaded.meta["dataset"], model_file + ":dataset");
+  if (experiment.contains("dataset")) dc = parse_dataset_config(experiment["dataset"], "command line", dc);
+  DatasetSplit data = load_dataset(dc);
+  Network net = loaded.net;
+  nlohmann::json r = {{"command", "prune"}, {"model_path", model_file}};
+  std::vector<std::string> layers = split_names(o.layers);
+  if (o.correlate) r["correlation"] = correlate_vulnerability(net, data, layers, o.stuck_images, g.json);
+  PruneConfig pc;
+  pc.criterion = o.criterion;
+  pc.ratio = o.ratio;
+  pc.layers = layers;
+  pc.fine_tune.epochs = o.epochs;
+  pc.fine_tune.lr = o.lr;
+  pc.fine_tune.seed = g.seed >= 0 ? static_cast<uint64_t>(g.seed) : 1;
+  TerminalObserver observer(g.quiet);
+  TrainContext ctx;
+  ctx.observer = &observer;
+  PruneReport report = prune_and_fine_tune(net, data, pc, ctx);
+  if (!g.json) {
+    std::printf("%s pruning, ratio %.2f: %lld channels removed\n", o.criterion.c_str(), o.ratio,
+                static_cast<long long>(report.removed_channels));
+    std::printf("%-12s %10s %12s %9s %10s\n", "", "params", "MACs", "acc %", "ms/image");
+    print_cost("before", report.before);
+    print_cost("pruned", report.pruned);
+    print_cost("fine-tuned", report.fine_tuned);
+  }
+  r["report"] = report.to_json();
   return r;
 }
 

@@ -15,6 +15,18 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
                        const std::string& experiment, bool retrain);
 nlohmann::json cmd_export(const GlobalOptions& g, const std::string& source, long long run, const std::string& format,
                           const std::string& out_dir);
+// prune: vulnerability (or L1) channel pruning of a trained model, fine-tuning, cost report.
+struct PruneOptions {
+  std::string criterion = "vulnerability";
+  double ratio = 0.25;
+  int epochs = 10;
+  double lr = 0.001;
+  std::string layers;        // comma-separated; empty = all
+  bool correlate = false;    // also rank-correlate eq. 1 with a measured channel stuck-at ranking
+  long long stuck_images = 1000;
+};
+nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment,
+                         const PruneOptions& options);
 nlohmann::json cmd_info(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment);
 
 }  // namespace faultscape::cli

@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <sstream>
 
 #include "cli/cmd_plot.h"
 #include "cli/commands.h"
@@ -14,6 +15,56 @@ using namespace faultscape;
 using namespace faultscape::cli;
 
 namespace {
+
+// "a,b,c" -> ["a", "b", "c"]; numbers become JSON numbers when every item parses as one.
+nlohmann::json csv_list(const std::string& text, bool numbers) {
+  nlohmann::json out = nlohmann::json::array();
+  std::string item;
+  std::stringstream in(text);
+  while (std::getline(in, item, ',')) {
+    if (numbers) {
+      try {
+        size_t used = 0;
+        double v = std::stod(item, &used);
+        if (used == item.size()) {
+          out.push_back(v);
+          continue;
+        }
+      } catch (const std::exception&) {
+      }
+    }
+    out.push_back(item);  // left for the config reader to reject with the field's name
+  }
+  return out;
+}
+
+// Fault-aware training and dropout flags: written into training.fault_aware / training.dropout
+// exactly as a project file holds them, so the same validation applies.
+void add_fat_options(CLI::App& cmd, nlohmann::json& e) {
+  cmd.add_option_function<int>("--fat-method", [&e](int v) { e["training"]["fault_aware"]["method"] = v; },
+                               "fault-aware training: 1 = all injection layers, 2 = one random layer per epoch");
+  cmd.add_option_function<double>("--fat-p", [&e](double v) { e["training"]["fault_aware"]["p"] = v; },
+                                  "injection probability p (split evenly over the stuck values)");
+  cmd.add_option_function<double>("--fat-p-end", [&e](double v) { e["training"]["fault_aware"]["p_end"] = v; },
+                                  "schedule p linearly to this value at the last epoch");
+  cmd.add_option_function<std::string>(
+      "--fat-granularity", [&e](const std::string& v) { e["training"]["fault_aware"]["granularity"] = v; },
+      "channel | pixel | element");
+  cmd.add_option_function<std::string>(
+      "--fat-stuck-values",
+      [&e](const std::string& v) {
+        e["training"]["fault_aware"]["stuck_values"] = v == "auto" ? nlohmann::json("auto") : csv_list(v, true);
+      },
+      "auto (the activation quantizer's levels) or a comma-separated list");
+  cmd.add_option_function<std::string>(
+      "--fat-layers", [&e](const std::string& v) { e["training"]["fault_aware"]["layers"] = csv_list(v, false); },
+      "comma-separated stages (default: every activation and pooling stage)");
+  cmd.add_option_function<std::string>(
+      "--dropout", [&e](const std::string& v) { e["training"]["dropout"]["kind"] = v; },
+      "dropout | dropout2d at the injection positions");
+  cmd.add_option_function<double>("--dropout-p", [&e](double v) { e["training"]["dropout"]["p"] = v; },
+                                  "dropout probability");
+}
 
 // A validation error with one problem reads best on one line.
 std::string error_text(const std::exception& e) {
@@ -41,6 +92,7 @@ int main(int argc, char** argv) {
   add_training_options(*train, experiment);
   train->add_option_function<std::string>("--name", [&](const std::string& v) { experiment["name"] = v; },
                                           "experiment name (default: model-dataset)");
+  add_fat_options(*train, experiment);
 
   CLI::App* eval = app.add_subcommand("eval", "evaluate a trained model file");
   eval->add_option("model_file", model_file, "trained model (.pt) saved by train or run")->required();
@@ -63,10 +115,23 @@ int main(int argc, char** argv) {
   add_dataset_options(*info, experiment);
   add_model_options(*info, experiment);
 
+  PruneOptions prune_options;
+  CLI::App* prune = app.add_subcommand("prune", "prune channels of a trained model, fine-tune, report the cost");
+  prune->add_option("model_file", model_file, "trained model (.pt) saved by train or run")->required();
+  prune->add_option("--criterion", prune_options.criterion, "vulnerability (eq. 1) | l1");
+  prune->add_option("--ratio", prune_options.ratio, "fraction of each layer's channels to remove");
+  prune->add_option("--fine-tune-epochs", prune_options.epochs, "SGD epochs after pruning (default 10)");
+  prune->add_option("--fine-tune-lr", prune_options.lr, "SGD learning rate (default 0.001)");
+  prune->add_option("--layers", prune_options.layers, "comma-separated stages (default: every conv / linear)");
+  prune->add_flag("--correlate", prune_options.correlate,
+                  "rank-correlate the vulnerability estimate with measured channel stuck-at drops");
+  prune->add_option("--stuck-images", prune_options.stuck_images, "images for the estimate and the stuck-at ranking");
+  add_dataset_options(*prune, experiment);
+
   PlotOptions plot_options;
   CLI::App* plot = add_plot_command(app, plot_options);
 
-  for (CLI::App* sub : {train, eval, run, exp, info, plot}) add_global_options(*sub, g);
+  for (CLI::App* sub : {train, eval, run, exp, info, prune, plot}) add_global_options(*sub, g);
 
   CLI11_PARSE(app, argc, argv);
   bool output_dir_given = app.count("--output-dir") + run->count("--output-dir") > 0;
@@ -79,6 +144,7 @@ int main(int argc, char** argv) {
     else if (*exp) result = cmd_export(g, source, run_id, format, out_dir);
     else if (*info) result = cmd_info(g, model_file, experiment);
     else if (*plot) result = cmd_plot(g, plot_options);
+    else if (*prune) result = cmd_prune(g, model_file, experiment, prune_options);
     if (g.json) std::printf("%s\n", result.dump().c_str());
     return 0;
   } catch (const Cancelled&) {

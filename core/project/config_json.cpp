@@ -1,5 +1,6 @@
 #include "project/config_json.h"
 
+#include "fat/fat_json.h"
 #include "models/zoo.h"
 
 namespace faultscape {
@@ -86,7 +87,7 @@ json to_json(const ModelConfig& c) {
 }
 
 json to_json(const TrainConfig& c) {
-  return {{"epochs", c.epochs},
+  json j = {{"epochs", c.epochs},
           {"batch_size", c.batch_size},
           {"optimizer", c.optimizer},
           {"lr", c.lr},
@@ -97,6 +98,10 @@ json to_json(const TrainConfig& c) {
           {"seed", c.seed},
           {"checkpoint", c.checkpoint},
           {"eval_batch_size", c.eval_batch_size}};
+  // Written only when on, so plain training keeps its config hash (and its reusable models).
+  if (c.fault_aware.enabled()) j["fault_aware"] = to_json(c.fault_aware);
+  if (c.dropout.enabled()) j["dropout"] = to_json(c.dropout);
+  return j;
 }
 
 void read_config(Reader& r, DatasetConfig& c) {
@@ -142,6 +147,13 @@ void read_config(Reader& r, TrainConfig& c) {
   r.get_seed("seed", c.seed);
   r.get("checkpoint", c.checkpoint);
   r.get_int("eval_batch_size", c.eval_batch_size, 1);
+  for (const char* key : {"fault_aware", "dropout"})
+    if (r.has(key) && !r.value().at(key).is_object())
+      r.problem(key, "expected an object, got " + describe_value(r.value().at(key)));
+  Reader fat = r.object("fault_aware");
+  read_config(fat, c.fault_aware);
+  Reader dropout = r.object("dropout");
+  read_config(dropout, c.dropout);
   r.report_unknown();
 }
 

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "fat/fat_config.h"
+
 namespace faultscape {
 
 struct TrainConfig {
@@ -17,6 +19,8 @@ struct TrainConfig {
   uint64_t seed = 1;
   std::string checkpoint;          // path of the trained model file; empty = none
   int64_t eval_batch_size = 1000;
+  FatConfig fault_aware;           // fault-aware training (FAT); method 0 = off
+  DropoutConfig dropout;           // dropout at the FAT positions; kind "none" = off
 };
 
 }  // namespace faultscape

@@ -1,0 +1,30 @@
+// Structured channel pruning that physically shrinks the network: removing output channels of a
+// conv / linear stage removes its filter rows (and bias), its batch-norm entries, and the matching
+// input channels of the next conv / linear layer (through pooling and flattening stages).
+// The hardening paper prunes the least vulnerable channels (eq. 1) and compares with L1-norm
+// pruning, then fine-tunes (10 epochs of SGD at lr 0.001).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/network.h"
+#include "prune/vulnerability.h"
+
+namespace faultscape {
+
+// Keeps only output channels `keep` (ascending, non-empty) of stage `stage`. Throws ModelError when
+// the stage is not prunable or the layer after it cannot be narrowed.
+void prune_stage_channels(Network& net, int stage, const std::vector<int64_t>& keep);
+
+// The channels to drop per layer: the `ratio` lowest-scoring channels of every scored layer
+// (at least one channel stays in each layer).
+std::vector<std::vector<int64_t>> lowest_channels(const std::vector<ChannelScores>& scores, double ratio);
+
+// Drops the given channels of each scored layer; returns how many were removed.
+int64_t prune_by_scores(Network& net, const std::vector<ChannelScores>& scores,
+                        const std::vector<std::vector<int64_t>>& drop);
+
+}  // namespace faultscape
