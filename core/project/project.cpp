@@ -1,5 +1,7 @@
 #include "project/project.h"
 
+#include "campaign/campaign_setup.h"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -32,7 +34,7 @@ void read_experiment_name(Reader& r, std::string& name) {
   if (name.empty() && r.value().at("name").is_string()) r.problem("name", "must not be empty");
 }
 
-Experiment read_experiment(Reader& r, uint64_t seed) {
+Experiment read_experiment(Reader& r, uint64_t seed, Problems& problems) {
   Experiment e;
   e.raw = r.value();
   e.training.seed = seed;
@@ -48,6 +50,8 @@ Experiment read_experiment(Reader& r, uint64_t seed) {
   r.get_raw("faults", e.faults);
   r.get_raw("protection", e.protection);
   r.get_raw("campaign", e.campaign);
+  // Validated now, so a bad fault model is reported before any experiment runs.
+  read_campaign_setup(e.faults, e.campaign, r.path(), problems);
   r.report_unknown();
   return e;
 }
@@ -109,7 +113,7 @@ Project parse_project(const json& j, const std::string& source) {
     std::map<std::string, std::string> first_path;  // experiment name -> where it was first seen
     for (size_t i = 0; i < list->size(); ++i) {
       Reader e(list->at(i), r.path_of("experiments") + "[" + std::to_string(i) + "]", problems);
-      p.experiments.push_back(read_experiment(e, p.seed));
+      p.experiments.push_back(read_experiment(e, p.seed, problems));
       const std::string& name = p.experiments.back().name;
       if (name.empty()) continue;
       auto [it, fresh] = first_path.emplace(name, e.path_of("name"));
@@ -124,7 +128,7 @@ Project parse_project(const json& j, const std::string& source) {
 Experiment parse_experiment(const json& j, const std::string& source, uint64_t seed) {
   Problems problems;
   Reader r(j, "", problems);
-  Experiment e = read_experiment(r, seed);
+  Experiment e = read_experiment(r, seed, problems);
   problems.throw_if_any(source);
   return e;
 }
