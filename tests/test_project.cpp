@@ -156,9 +156,9 @@ class TestProject : public QObject {
     e.training.checkpoint = "ck.pt";
     e.training.eval_batch_size = 7;
     e.load = "trained.pt";
-    e.faults = {{"kind", "bit_flip"}, {"rate", 1e-5}};
+    e.faults = {{"kind", "bitflip"}, {"target", "weights"}, {"format", "fp16"}};
     e.protection = json::array({{{"scheme", "tmr"}}});
-    e.campaign = {{"kind", "ber_sweep"}};
+    e.campaign = {{"kind", "ber_sweep"}, {"bers", {1e-5}}, {"trials", 3}};
     p.experiments.push_back(e);
 
     const json saved = faultscape::to_json(p);
@@ -290,10 +290,11 @@ class TestProject : public QObject {
     doc["experiments"][0]["training"]["epoch"] = 3;
     doc["experiments"][1]["model"]["zzz"] = 1;
     doc["experiments"][1]["dataset"]["synthetic"]["clases"] = 3;
-    // Inside the raw slots anything goes: later layers validate them.
-    doc["experiments"][0]["faults"] = {{"anything", {{"nested", true}}}};
+    // Faults and campaign are validated here too (test_campaign checks their messages); the
+    // protection list is kept verbatim and validated when the experiment runs.
+    doc["experiments"][0]["faults"] = {{"kind", "stuck_at"}, {"target", "activations"}};
     doc["experiments"][0]["protection"] = json::array({{{"unknown_scheme", 1}}});
-    doc["experiments"][0]["campaign"] = {{"whatever", 2}};
+    doc["experiments"][0]["campaign"] = {{"kind", "stuck_sweep"}, {"test_limit", 2}};
     const auto problems = problems_of(doc);
     const std::vector<std::string> expected = {
         R"(experiments[0].training.epoch: unknown key (did you mean "epochs"?))",

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "models/script_stage.h"
 #include "quant/quant_layers.h"
 #include "quant/quantizer.h"
 
@@ -92,6 +93,16 @@ std::vector<WeightSite> weight_sites(Network& net, const FaultModel& fault) {
         // Biases and batch-norm parameters are kept at higher precision: fp32 unless forced.
         NumberFormat wide = fault.format == "auto" ? NumberFormat{} : fmt;
         if (wants("bias") && bias.defined()) sites.push_back({s, item.key() + ".bias", bias, wide, scale});
+      } else if (auto* script = dynamic_cast<ScriptStageImpl*>(m)) {
+        // Imported TorchScript: parameters stored as fp32 unless a format is forced (intN then
+        // uses a per-tensor max-abs scale, set below); names ending in "bias" are biases.
+        NumberFormat fmt = fault.format == "auto" ? NumberFormat{} : NumberFormat::parse(fault.format);
+        const double scale = fmt.kind == NumberFormat::Kind::Int ? 0.0 : 1.0;
+        for (const auto& [pname, tensor] : script->script_parameters()) {
+          const bool is_bias = pname.size() >= 4 && pname.compare(pname.size() - 4, 4, "bias") == 0;
+          if (is_bias ? wants("bias") : wants("weight"))
+            sites.push_back({s, item.key() + "." + pname, tensor, fmt, scale});
+        }
       } else if (wants("bn")) {
         add_batch_norm<torch::nn::BatchNorm2dImpl>(m, s, item.key(), fault, sites);
         add_batch_norm<torch::nn::BatchNorm1dImpl>(m, s, item.key(), fault, sites);

@@ -26,6 +26,7 @@ Network build_network(const ModelConfig& config, const std::vector<int64_t>& inp
   else if (n == "alexnet") build_alexnet(*net);
   else if (n == "resnet20") build_resnet20(*net);
   else if (n == "resnet18") build_resnet18(*net);
+  else if (n == "torchscript") build_torchscript(*net);
   else {
     std::string list;
     for (const auto& z : zoo_names()) list += (list.empty() ? "" : ", ") + z;

@@ -21,5 +21,7 @@ void build_vgg(NetworkImpl& net, const std::vector<int64_t>& plan, const std::ve
 void build_alexnet(NetworkImpl& net);
 void build_resnet20(NetworkImpl& net);
 void build_resnet18(NetworkImpl& net);
+// A TorchScript file (config.file): one stage per child module when they run in order.
+void build_torchscript(NetworkImpl& net);
 
 }  // namespace faultscape

@@ -1,0 +1,266 @@
+// Campaign speed against the naive way, measured in one run on the same images and faults:
+//   (a) a full channel stuck sweep (FAT Algorithm 1) of lenet5 and of cnv W1A1;
+//   (b) a BER sweep on fp32 weights of lenet5 (50 trials at 1e-5 by default).
+// Fast: the engine's campaigns (golden prefix cache, delta evaluation of the first layer after a
+// stuck channel, fault batching, in-place flips undone from a log, InferenceMode).
+// Naive: what a Python injector does: per fault (per trial) a copy of the model, the fault
+// applied, and a full forward pass over every image. The naive rate is measured on an evenly
+// spaced sample of the faults (--naive-faults) and reported per fault; the ratio compares rates.
+// Networks are seeded, untrained zoo models: speed does not depend on the weights' values.
+// Prints a table and one JSON line (the last line).
+#include <torch/torch.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "campaign/campaign_config.h"
+#include "campaign/campaigns.h"
+#include "campaign/faulty_evaluator.h"
+#include "campaign/trial_recorder.h"
+#include "common/error.h"
+#include "common/runtime.h"
+#include "data/dataset.h"
+#include "faults/activation_faults.h"
+#include "faults/fault_model.h"
+#include "faults/rng.h"
+#include "faults/sites.h"
+#include "faults/weight_faults.h"
+#include "models/summary.h"
+#include "models/zoo.h"
+
+using namespace faultscape;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Result {
+  std::string label;
+  int64_t faults = 0;        // faults (stuck sweep) or trials (BER sweep) of the campaign
+  int64_t images = 0;
+  double fast_seconds = 0;   // the whole campaign
+  double fast_inferences_per_second = 0;
+  double fast_effective_gflops = 0;
+  int64_t naive_faults = 0;  // how many the naive way ran
+  double naive_seconds = 0;
+  double naive_inferences_per_second = 0;
+  double naive_gflops = 0;
+  double speedup = 0;
+  nlohmann::json to_json() const {
+    return {{"campaign", label},
+            {"faults", faults},
+            {"images", images},
+            {"fast_seconds", fast_seconds},
+            {"fast_faulty_inferences_per_second", fast_inferences_per_second},
+            {"fast_effective_gflops", fast_effective_gflops},
+            {"naive_faults_measured", naive_faults},
+            {"naive_seconds", naive_seconds},
+            {"naive_faulty_inferences_per_second", naive_inferences_per_second},
+            {"naive_gflops", naive_gflops},
+            {"speedup", speedup}};
+  }
+};
+
+Network make_network(const std::string& name, int bits, const Dataset& test) {
+  ModelConfig m;
+  m.name = name;
+  m.weight_bits = bits;
+  m.act_bits = bits;
+  torch::manual_seed(1);
+  Network net = build_network(m, test.image_shape(), test.num_classes);
+  net->eval();
+  return net;
+}
+
+// The naive model copy: a fresh network of the same architecture with every tensor copied.
+Network copy_network(Network& net, const Dataset& test) {
+  Network copy = build_network(net->config(), test.image_shape(), test.num_classes);
+  torch::NoGradGuard no_grad;
+  auto src = net->named_parameters(), dst = copy->named_parameters();
+  for (const auto& p : src) dst[p.key()].copy_(p.value());
+  auto src_b = net->named_buffers(), dst_b = copy->named_buffers();
+  for (const auto& b : src_b) dst_b[b.key()].copy_(b.value());
+  copy->eval();
+  return copy;
+}
+
+// One full forward pass over all images, with an optional fault after stage `stage`.
+double naive_accuracy(Network& net, const Dataset& test, int64_t batch, int stage = -1,
+                      const StuckFault* fault = nullptr) {
+  int64_t correct = 0;
+  const int64_t n = test.size(), end = static_cast<int64_t>(net->size());
+  for (int64_t off = 0; off < n; off += batch) {
+    int64_t len = std::min(batch, n - off);
+    torch::Tensor x = test.images.narrow(0, off, len);
+    torch::Tensor y;
+    if (fault) {
+      torch::Tensor a = net->forward_range(x, 0, stage + 1);
+      fault->apply(a);
+      y = net->forward_range(a, stage + 1, end);
+    } else {
+      y = net->forward(x);
+    }
+    correct += y.argmax(1).eq(test.labels.narrow(0, off, len)).sum().item<int64_t>();
+  }
+  return 100.0 * correct / n;
+}
+
+std::vector<int64_t> evenly_spaced(int64_t total, int64_t count) {
+  std::vector<int64_t> out;
+  count = std::min(count, total);
+  for (int64_t i = 0; i < count; ++i) out.push_back(i * total / count);
+  return out;
+}
+
+void finish(Result& r, int64_t full_macs) {
+  const double per_fault_fast = r.fast_seconds / r.faults, per_fault_naive = r.naive_seconds / r.naive_faults;
+  r.naive_inferences_per_second = r.images / per_fault_naive;
+  r.naive_gflops = 2.0 * full_macs * r.naive_inferences_per_second / 1e9;
+  r.speedup = per_fault_naive / per_fault_fast;
+}
+
+Result stuck_sweep(const std::string& label, Network net, const Dataset& test, int64_t naive_faults) {
+  torch::InferenceMode guard;
+  const int64_t full_macs = summarize(net).macs;
+  FaultModel f;
+  f.kind = "stuck_at";
+  f.target = "activations";
+  f.granularity = "channel";
+  CampaignConfig cfg;
+  cfg.kind = "stuck_sweep";
+  Result r;
+  r.label = label;
+  r.images = test.size();
+
+  auto t0 = Clock::now();
+  FaultyEvaluator ev(net, test.images, test.labels, cfg.batch_size, cfg.cache_mb << 20);
+  TrialRecorder recorder(nullptr, 0, nullptr);
+  CampaignIO io{recorder, nullptr, nullptr};
+  nlohmann::json summary = run_stuck_sweep(ev, f, cfg, io);
+  r.fast_seconds = since(t0);  // golden pass and cache included
+  r.faults = summary.at("faults").get<int64_t>();
+  r.fast_inferences_per_second = r.faults * r.images / r.fast_seconds;
+  r.fast_effective_gflops = 2.0 * full_macs * r.fast_inferences_per_second / 1e9;
+
+  // The same faults, the naive way, on an evenly spaced sample of the sweep's trials.
+  std::vector<TrialRow> trials = recorder.all();
+  t0 = Clock::now();
+  for (int64_t i : evenly_spaced(static_cast<int64_t>(trials.size()), naive_faults)) {
+    const nlohmann::json& p = trials[i].params;
+    StuckFault fault{p.at("stage").get<int>(), p.at("channel").get<int64_t>(), -1, -1, p.at("value").get<double>()};
+    Network copy = copy_network(net, test);
+    double acc = naive_accuracy(copy, test, cfg.batch_size, fault.stage, &fault);
+    if (std::abs(acc - trials[i].accuracy) > 100.0 / test.size() + 1e-9)
+      std::fprintf(stderr, "warning: %s trial %lld: naive %.2f %% vs fast %.2f %%\n", label.c_str(),
+                   static_cast<long long>(trials[i].trial), acc, trials[i].accuracy);
+    ++r.naive_faults;
+  }
+  r.naive_seconds = since(t0);
+  finish(r, full_macs);
+  return r;
+}
+
+Result ber_sweep(Network net, const Dataset& test, double rate, int trials, int64_t naive_trials) {
+  torch::InferenceMode guard;
+  const int64_t full_macs = summarize(net).macs;
+  FaultModel f;
+  f.kind = "bitflip";
+  f.target = "weights";
+  f.format = "fp32";
+  f.tensors = {"weight", "bias"};
+  CampaignConfig cfg;
+  cfg.kind = "ber_sweep";
+  cfg.bers = {rate};
+  cfg.trials = trials;
+  Result r;
+  char label[64];
+  std::snprintf(label, sizeof label, "ber lenet5 fp32 %.0e", rate);
+  r.label = label;
+  r.images = test.size();
+
+  auto t0 = Clock::now();
+  FaultyEvaluator ev(net, test.images, test.labels, cfg.batch_size, cfg.cache_mb << 20);
+  TrialRecorder recorder(nullptr, 0, nullptr);
+  CampaignIO io{recorder, nullptr, nullptr};
+  run_ber_sweep(ev, f, cfg, io);
+  r.fast_seconds = since(t0);
+  r.faults = trials;
+  r.fast_inferences_per_second = r.faults * r.images / r.fast_seconds;
+  r.fast_effective_gflops = 2.0 * full_macs * r.fast_inferences_per_second / 1e9;
+
+  // Naive: a model copy per trial, the trial's faults flipped in the copy, a full forward pass.
+  std::vector<TrialRow> rows = recorder.all();
+  t0 = Clock::now();
+  for (int64_t i : evenly_spaced(static_cast<int64_t>(rows.size()), naive_trials)) {
+    Network copy = copy_network(net, test);
+    std::vector<WeightSite> sites = weight_sites(copy, f);
+    auto rng = trial_rng(cfg.seed, static_cast<uint64_t>(rows[i].trial));
+    WeightFaultSet set = sample_weight_faults(sites, f, rate, rng);
+    WeightUndoLog log;
+    log.apply(sites, set);
+    double acc = naive_accuracy(copy, test, cfg.batch_size);
+    if (std::abs(acc - rows[i].accuracy) > 100.0 / test.size() + 1e-9)
+      std::fprintf(stderr, "warning: trial %lld: naive %.2f %% vs fast %.2f %%\n",
+                   static_cast<long long>(rows[i].trial), acc, rows[i].accuracy);
+    ++r.naive_faults;
+  }
+  r.naive_seconds = since(t0);
+  finish(r, full_macs);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"faulty inferences per second of the campaigns against the naive way"};
+  int threads = 0;
+  int64_t images = 2000, naive_faults = 40;
+  int trials = 50;
+  double rate = 1e-5;
+  std::string data_path;
+  bool skip_cnv = false;
+  app.add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)");
+  app.add_option("--images", images, "Fashion-MNIST test images per faulty inference pass");
+  app.add_option("--naive-faults", naive_faults, "faults (trials) the naive way runs, evenly spaced");
+  app.add_option("--trials", trials, "BER sweep trials");
+  app.add_option("--ber", rate, "BER of the sweep");
+  app.add_option("--data-path", data_path, "Fashion-MNIST directory");
+  app.add_flag("--skip-cnv", skip_cnv, "leave out the cnv W1A1 stuck sweep (the longest part)");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    tune_process();
+    threads = set_threads(threads);
+    DatasetConfig dc;
+    dc.path = data_path;
+    dc.train_limit = 1;
+    dc.test_limit = images;
+    DatasetSplit data = load_dataset(dc);
+    std::vector<Result> results;
+    results.push_back(stuck_sweep("stuck lenet5 float", make_network("lenet5", 0, data.test), data.test, naive_faults));
+    if (!skip_cnv)
+      results.push_back(stuck_sweep("stuck cnv W1A1", make_network("cnv", 1, data.test), data.test, naive_faults / 4));
+    results.push_back(ber_sweep(make_network("lenet5", 0, data.test), data.test, rate, trials, naive_faults / 2));
+
+    std::printf("campaign speed, %lld Fashion-MNIST images, %d threads\n", static_cast<long long>(images), threads);
+    std::printf("%-22s %7s %10s %14s %10s %14s %10s %8s\n", "campaign", "faults", "fast s", "fast inf/s",
+                "eff GF/s", "naive inf/s", "naive GF/s", "speedup");
+    nlohmann::json out = nlohmann::json::array();
+    for (const Result& r : results) {
+      std::printf("%-22s %7lld %10.2f %14.0f %10.1f %14.0f %10.1f %7.1fx\n", r.label.c_str(),
+                  static_cast<long long>(r.faults), r.fast_seconds, r.fast_inferences_per_second,
+                  r.fast_effective_gflops, r.naive_inferences_per_second, r.naive_gflops, r.speedup);
+      out.push_back(r.to_json());
+    }
+    std::printf("%s\n", nlohmann::json{{"bench", "campaign"}, {"threads", threads}, {"results", out}}.dump().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
