@@ -120,7 +120,10 @@ bool pareto_point(const json& run, ParetoPoint* out) {
   const double acc = mean_accuracy(summary);
   if (acc < 0) return false;
   double cost = 1;
-  const json overhead = summary.value("overhead", json::object());
+  // Campaign summaries of protected networks hold it under protection.overhead.
+  json overhead = summary.value("overhead", json::object());
+  if (overhead.empty() && summary.contains("protection") && summary["protection"].is_object())
+    overhead = summary["protection"].value("overhead", json::object());
   for (const char* key : {"hardware_cost", "cost", "params_ratio"})
     if (overhead.contains(key) && overhead[key].is_number()) {
       cost = overhead[key].get<double>();

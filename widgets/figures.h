@@ -27,7 +27,8 @@ QString run_label(const nlohmann::json& run);
 // Returns whether anything was added.
 bool feed_run(PlotView* view, const nlohmann::json& run, const nlohmann::json& trials, const nlohmann::json& metrics);
 // A finished campaign run as a Pareto point: accuracy = its mean accuracy under faults; cost =
-// summary.overhead.hardware_cost (or .cost, .params_ratio) when a protection recorded one, else 1
+// summary.overhead.hardware_cost or summary.protection.overhead.hardware_cost (or .cost,
+// .params_ratio) when a protection recorded one, else 1
 // (unprotected). False for runs without a campaign summary.
 bool pareto_point(const nlohmann::json& run, ParetoPoint* out);
 
