@@ -125,6 +125,25 @@ void finish(Result& r, int64_t full_macs) {
   r.speedup = per_fault_naive / per_fault_fast;
 }
 
+// Runs one engine campaign (golden pass and cache included in the time) and fills the fast side
+// of `r`; returns the trials it recorded.
+using CampaignFn = nlohmann::json (*)(FaultyEvaluator&, const FaultModel&, const CampaignConfig&, CampaignIO&);
+std::vector<TrialRow> run_fast(Result& r, Network& net, const Dataset& test, const FaultModel& f,
+                               const CampaignConfig& cfg, CampaignFn campaign, int64_t full_macs) {
+  r.images = test.size();
+  auto t0 = Clock::now();
+  FaultyEvaluator ev(net, test.images, test.labels, cfg.batch_size, cfg.cache_mb << 20);
+  TrialRecorder recorder(nullptr, 0, nullptr);
+  CampaignIO io{recorder, nullptr, nullptr};
+  campaign(ev, f, cfg, io);
+  r.fast_seconds = since(t0);
+  std::vector<TrialRow> trials = recorder.all();
+  r.faults = static_cast<int64_t>(trials.size());
+  r.fast_inferences_per_second = r.faults * r.images / r.fast_seconds;
+  r.fast_effective_gflops = 2.0 * full_macs * r.fast_inferences_per_second / 1e9;
+  return trials;
+}
+
 Result stuck_sweep(const std::string& label, Network net, const Dataset& test, int64_t naive_faults) {
   torch::InferenceMode guard;
   const int64_t full_macs = summarize(net).macs;
@@ -136,21 +155,10 @@ Result stuck_sweep(const std::string& label, Network net, const Dataset& test, i
   cfg.kind = "stuck_sweep";
   Result r;
   r.label = label;
-  r.images = test.size();
-
-  auto t0 = Clock::now();
-  FaultyEvaluator ev(net, test.images, test.labels, cfg.batch_size, cfg.cache_mb << 20);
-  TrialRecorder recorder(nullptr, 0, nullptr);
-  CampaignIO io{recorder, nullptr, nullptr};
-  nlohmann::json summary = run_stuck_sweep(ev, f, cfg, io);
-  r.fast_seconds = since(t0);  // golden pass and cache included
-  r.faults = summary.at("faults").get<int64_t>();
-  r.fast_inferences_per_second = r.faults * r.images / r.fast_seconds;
-  r.fast_effective_gflops = 2.0 * full_macs * r.fast_inferences_per_second / 1e9;
+  std::vector<TrialRow> trials = run_fast(r, net, test, f, cfg, run_stuck_sweep, full_macs);
 
   // The same faults, the naive way, on an evenly spaced sample of the sweep's trials.
-  std::vector<TrialRow> trials = recorder.all();
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   for (int64_t i : evenly_spaced(static_cast<int64_t>(trials.size()), naive_faults)) {
     const nlohmann::json& p = trials[i].params;
     StuckFault fault{p.at("stage").get<int>(), p.at("channel").get<int64_t>(), -1, -1, p.at("value").get<double>()};
@@ -182,21 +190,10 @@ Result ber_sweep(Network net, const Dataset& test, double rate, int trials, int6
   char label[64];
   std::snprintf(label, sizeof label, "ber lenet5 fp32 %.0e", rate);
   r.label = label;
-  r.images = test.size();
-
-  auto t0 = Clock::now();
-  FaultyEvaluator ev(net, test.images, test.labels, cfg.batch_size, cfg.cache_mb << 20);
-  TrialRecorder recorder(nullptr, 0, nullptr);
-  CampaignIO io{recorder, nullptr, nullptr};
-  run_ber_sweep(ev, f, cfg, io);
-  r.fast_seconds = since(t0);
-  r.faults = trials;
-  r.fast_inferences_per_second = r.faults * r.images / r.fast_seconds;
-  r.fast_effective_gflops = 2.0 * full_macs * r.fast_inferences_per_second / 1e9;
+  std::vector<TrialRow> rows = run_fast(r, net, test, f, cfg, run_ber_sweep, full_macs);
 
   // Naive: a model copy per trial, the trial's faults flipped in the copy, a full forward pass.
-  std::vector<TrialRow> rows = recorder.all();
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   for (int64_t i : evenly_spaced(static_cast<int64_t>(rows.size()), naive_trials)) {
     Network copy = copy_network(net, test);
     std::vector<WeightSite> sites = weight_sites(copy, f);
