@@ -36,8 +36,6 @@ int set_threads(int threads) {
   return torch::get_num_threads();
 }
 
-std::string code_version() { return std::string(FAULTSCAPE_VERSION) + "+" + FAULTSCAPE_GIT_VERSION; }
-
 std::string torch_version() { return TORCH_VERSION; }
 
 }  // namespace faultscape
