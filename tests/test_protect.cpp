@@ -4,7 +4,9 @@
 // stored-weight decoding; overhead accounting; protection JSON errors; non-dominated sorting.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,7 +49,7 @@ torch::Tensor images(int64_t n, uint64_t seed = 5) {
 
 Network protect(const Network& net, const json& schemes, const torch::Tensor& profile) {
   json details;
-  return apply_protection(net, parse_protection(schemes, "test"), profile, details);
+  return apply_protection(net, parse_protection(schemes, "test"), profile, torch::Tensor(), details);
 }
 
 torch::Tensor run(Network& net, const torch::Tensor& x) {
@@ -284,6 +286,13 @@ class TestProtect : public QObject {
             std::string::npos);
     QVERIFY(error(json{{"scheme", "tmr"}}).find("protection: expected an array") != std::string::npos);
     QVERIFY(error(json::array({{{"scheme", "ranger"}}, {{"scheme", "tmr"}}})).empty());
+    QVERIFY(error(json::array({{{"scheme", "replicate"}, {"k", -1}}})).find("protection[0].k") != std::string::npos);
+    QVERIFY(error(json::array({{{"scheme", "replicate"}, {"stuck_values", "some"}}})).find("protection[0].stuck_values") !=
+            std::string::npos);
+    QVERIFY(error(json::array({{{"scheme", "qbound"}, {"mode", "searched"}}})).find("protection[0].mode") !=
+            std::string::npos);
+    QVERIFY(error(json::array({{{"scheme", "qbound"}, {"tolerance", 1}}})).find("protection[0].tolerance: unknown") !=
+            std::string::npos);  // tolerance belongs to the optimized mode
     // An unknown layer is named with its JSON path when applied.
     Network base = lenet();
     try {
@@ -291,6 +300,92 @@ class TestProtect : public QObject {
       QFAIL("no error for an unknown layer");
     } catch (const ConfigError& e) {
       QVERIFY(std::string(e.what()).find("protection[0].layers: no stage \"conv9\"") != std::string::npos);
+    }
+  }
+
+  void selective_replication_triplicates_the_most_critical_channels() {
+    Network base = lenet();
+    torch::Tensor profile = images(128, 11), x = profile;
+    json details;
+    Network net = apply_protection(base, parse_protection(json::array({{{"scheme", "replicate"}, {"k", 5}}}), "test"),
+                                   profile, torch::Tensor(), details);
+    const json& d = details[0];
+    QCOMPARE(d["triplicated"].get<int>(), 5);
+    torch::Tensor golden = run(net, x);
+    QVERIFY(same(golden, run(base, x)));  // no fault: the same function
+    // The triplicated channels are the 5 of largest measured impact over all layers.
+    std::vector<std::pair<double, std::string>> impacts;
+    for (const auto& r : d["ranking"])
+      for (size_t c = 0; c < r["impact"].size(); ++c)
+        impacts.push_back({r["impact"][c].get<double>(), r["layer"].get<std::string>() + "/" + std::to_string(c)});
+    std::set<std::string> chosen;
+    for (const auto& l : d["layers"])
+      for (const auto& c : l["triplicated"]) chosen.insert(l["layer"].get<std::string>() + "/" + std::to_string(c.get<int>()));
+    QCOMPARE(chosen.size(), size_t{5});
+    double min_chosen = 1e9, max_other = -1e9;
+    for (const auto& [impact, id] : impacts) {
+      if (chosen.count(id)) min_chosen = std::min(min_chosen, impact);
+      else max_other = std::max(max_other, impact);
+    }
+    QVERIFY2(min_chosen >= max_other, (std::to_string(min_chosen) + " < " + std::to_string(max_other)).c_str());
+    QVERIFY(min_chosen > 0);  // an untrained lenet still changes predictions when a channel is stuck
+    // A stuck original copy of a triplicated channel is outvoted; a stuck plain channel is not.
+    const json& layer = d["layers"][0];
+    const int s = net->stage_index(layer["layer"].get<std::string>()), vote = s + 1;
+    QCOMPARE(net->stage(vote).name, layer["layer"].get<std::string>() + "_vote");
+    torch::InferenceMode inference;
+    torch::Tensor site = net->forward_range(x, 0, s + 1);
+    const int64_t channels = layer["channels"].get<int64_t>(), tripled = layer["triplicated"][0].get<int64_t>();
+    QCOMPARE(site.size(1), channels + 2 * static_cast<int64_t>(layer["triplicated"].size()));
+    for (float stuck : {0.0f, 1e6f}) {
+      torch::Tensor faulty = site.clone();
+      faulty.select(1, tripled).fill_(stuck);
+      QVERIFY(same(net->forward_range(faulty, vote, net->size()), golden));
+    }
+    int64_t plain = 0;
+    while (std::find(layer["triplicated"].begin(), layer["triplicated"].end(), plain) != layer["triplicated"].end()) ++plain;
+    torch::Tensor faulty = site.clone();
+    faulty.select(1, plain).fill_(1e6f);
+    QVERIFY(!same(net->forward_range(faulty, vote, net->size()), golden));
+  }
+
+  void optimized_quantization_bound_keeps_accuracy_within_tolerance() {
+    seed_everything(3);
+    ModelConfig c;
+    c.name = "lenet5";
+    c.weight_bits = 4;
+    c.act_bits = 4;
+    Network base = build_network(c, {1, 28, 28}, 10);
+    base->eval();
+    torch::Tensor x = images(256, 13);
+    torch::Tensor labels = run(base, x).argmax(1);  // reference accuracy 100 %
+    auto optimize = [&](double tolerance, json& details) {
+      json spec = json::array({{{"scheme", "qbound"}, {"mode", "optimized"}, {"tolerance", tolerance}}});
+      return apply_protection(base, parse_protection(spec, "test"), x, labels, details);
+    };
+    json strict, loose;
+    Network kept = optimize(0.0, strict);
+    const double chosen = strict[0]["chosen_factor"].get<double>();
+    QCOMPARE(strict[0]["reference_accuracy"].get<double>(), 100.0);
+    QVERIFY(torch::equal(run(kept, x).argmax(1), labels));  // within 0 points
+    for (const auto& t : strict[0]["search"])
+      if (t["factor"].get<double>() < chosen - 1e-9) QVERIFY(t["accuracy"].get<double>() < 100.0);  // why it stopped
+    // The chosen network is the basic scheme at that factor.
+    json basic;
+    Network same_bound = apply_protection(
+        base, parse_protection(json::array({{{"scheme", "qbound"}, {"factor", chosen}}}), "test"), x, {}, basic);
+    QVERIFY(same(run(same_bound, x), run(kept, x)));
+    // Any loss allowed: the smallest factor tried.
+    optimize(100.0 - 1e-9, loose);
+    QVERIFY(std::abs(loose[0]["chosen_factor"].get<double>() - 0.05) < 1e-9);
+    // Without labels the search cannot measure accuracy.
+    try {
+      json d;
+      apply_protection(base, parse_protection(json::array({{{"scheme", "qbound"}, {"mode", "optimized"}}}), "test"),
+                       x, torch::Tensor(), d);
+      QFAIL("no error without labels");
+    } catch (const ConfigError& e) {
+      QVERIFY(std::string(e.what()).find("labels") != std::string::npos);
     }
   }
 

@@ -44,9 +44,10 @@ Network protect_network(Network& net, const std::vector<ProtectionSpec>& specs, 
                         nlohmann::json& info, Observer* observer) {
   int64_t profile = 0;
   for (const auto& s : specs) profile = std::max(profile, s.profile_images);
-  torch::Tensor train = data.train.images.narrow(0, 0, std::min(profile, data.train.size()));
+  const int64_t n = std::min(profile, data.train.size());
+  torch::Tensor train = data.train.images.narrow(0, 0, n), labels = data.train.labels.narrow(0, 0, n);
   nlohmann::json details;
-  Network protected_net = specs.empty() ? net : apply_protection(net, specs, train, details);
+  Network protected_net = specs.empty() ? net : apply_protection(net, specs, train, labels, details);
   Overhead o = measure_overhead(net, protected_net, data.test.images);
   reset_abft_counts(protected_net);
   info = {{"protection", {{"schemes", specs.empty() ? nlohmann::json::array() : details}, {"overhead", o.to_json()}}}};

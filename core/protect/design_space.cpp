@@ -11,7 +11,9 @@ std::vector<nlohmann::json> expand_object(const nlohmann::json& scheme) {
   std::vector<nlohmann::json> out = {nlohmann::json::object()};
   for (auto it = scheme.begin(); it != scheme.end(); ++it) {
     std::vector<nlohmann::json> next;
-    const bool sweep = it->is_array() && it.key() != "layers" && !it->empty();
+    // Keys whose value is itself a list are swept only as a list of lists ([[0], [0, 1]]).
+    const bool list_valued = it.key() == "layers" || it.key() == "stuck_values";
+    const bool sweep = it->is_array() && !it->empty() && (!list_valued || (*it)[0].is_array());
     for (const auto& partial : out)
       for (const auto& v : sweep ? *it : nlohmann::json::array({*it})) {
         nlohmann::json p = partial;

@@ -2,6 +2,8 @@
 
 #include "project/json_reader.h"
 
+#include <algorithm>
+
 namespace faultscape {
 namespace {
 
@@ -12,6 +14,19 @@ void read_layers(Reader& r, std::vector<std::string>& out) {
     if ((*a)[i].is_string()) out.push_back((*a)[i].get<std::string>());
     else r.problem("layers", "element " + std::to_string(i) + ": expected a stage name, got " + describe_value((*a)[i]));
   }
+}
+
+// "auto" (or absent) = the quantizer's levels; else a list of numbers.
+void read_stuck_values(Reader& r, std::vector<double>& out) {
+  nlohmann::json v;
+  r.get_raw("stuck_values", v);
+  if (v.is_null()) return;
+  if (v.is_string() && v.get<std::string>() == "auto") return;
+  if (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); })) {
+    for (const auto& x : v) out.push_back(x.get<double>());
+    return;
+  }
+  r.problem("stuck_values", "expected \"auto\" or a non-empty list of numbers, got " + describe_value(v));
 }
 
 ProtectionSpec read_one(Reader& r) {
@@ -27,6 +42,10 @@ ProtectionSpec read_one(Reader& r) {
   auto positive = [](double v) { return v > 0; };
   if (s.scheme == "tmr") {
     r.get_choice("vote", s.vote, {"median", "min"});
+  } else if (s.scheme == "replicate") {
+    r.get_int("k", s.k, 0);
+    read_stuck_values(r, s.stuck_values);
+    r.get_int("profile_images", s.profile_images, 1);
   } else if (s.scheme == "ranger" || s.scheme == "clipact") {
     r.get_choice("granularity", s.granularity, {"layer", "channel"});
     r.get_number("percentile", s.percentile, [](double v) { return v >= 50 && v <= 100; }, "a number in [50, 100]");
@@ -48,7 +67,16 @@ ProtectionSpec read_one(Reader& r) {
     r.get_number("factor", s.factor, positive, "a number > 0");
   } else if (s.scheme == "qbound") {
     s.factor = 0.8;
-    r.get_number("factor", s.factor, [](double v) { return v > 0 && v <= 1; }, "a shrink factor in (0, 1]");
+    s.tolerance = 1.0;
+    r.get_choice("mode", s.mode, {"basic", "optimized"});
+    r.get_number("factor", s.factor, [](double v) { return v > 0 && v <= 1; },
+                 s.mode == "basic" ? "a shrink factor in (0, 1]" : "the smallest shrink factor tried, in (0, 1]");
+    if (s.mode == "optimized") {
+      s.factor = r.has("factor") ? s.factor : 0.05;
+      r.get_number("tolerance", s.tolerance, [](double v) { return v >= 0 && v < 100; },
+                   "accuracy points in [0, 100)");
+      r.get_int("profile_images", s.profile_images, 1);
+    }
   }
   r.report_unknown();
   return s;
@@ -57,13 +85,21 @@ ProtectionSpec read_one(Reader& r) {
 }  // namespace
 
 std::vector<std::string> protection_schemes() {
-  return {"tmr", "edac", "abft", "ranger", "clipact", "saturate", "scale", "qbound"};
+  return {"tmr", "replicate", "edac", "abft", "ranger", "clipact", "saturate", "scale", "qbound"};
 }
 
 nlohmann::json ProtectionSpec::to_json() const {
   nlohmann::json j = {{"scheme", scheme}};
   if (!layers.empty()) j["layers"] = layers;
   if (scheme == "tmr") j["vote"] = vote;
+  if (scheme == "replicate") {
+    j.update({{"k", k}, {"profile_images", profile_images}});
+    j["stuck_values"] = stuck_values.empty() ? nlohmann::json("auto") : nlohmann::json(stuck_values);
+  }
+  if (scheme == "qbound") {
+    j["mode"] = mode;
+    if (mode == "optimized") j.update({{"tolerance", tolerance}, {"profile_images", profile_images}});
+  }
   if (scheme == "ranger" || scheme == "clipact")
     j.update({{"granularity", granularity}, {"percentile", percentile}, {"profile_images", profile_images}});
   if (scheme == "edac")

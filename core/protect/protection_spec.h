@@ -13,7 +13,7 @@ class Problems;
 
 struct ProtectionSpec {
   std::string path;    // JSON path for messages: "protection[1]"
-  std::string scheme;  // tmr | edac | abft | ranger | clipact | saturate | scale | qbound
+  std::string scheme;  // tmr | replicate | edac | abft | ranger | clipact | saturate | scale | qbound
   std::vector<std::string> layers;  // stage names; empty = every conv / linear stage (range: but the last)
   std::string vote = "median";      // tmr: median | min (when all three replicas differ)
   std::string granularity = "layer";  // ranger / clipact: layer | channel
@@ -22,9 +22,12 @@ struct ProtectionSpec {
   int copies = 2;                   // edac: 2 = duplication + EDAC, 3 = triplication + voter
   bool intervals = true;            // edac: zero non-duplicated values outside their interval
   std::string function = "tanh";    // saturate: tanh | atan
+  int64_t k = 0;                    // replicate: channels triplicated over all selected layers
+  std::vector<double> stuck_values;  // replicate: values of the stuck-at ranking; empty = auto
   double factor = 0;                // saturate: s = factor * max|w| (1.5); scale: k (64); qbound: shrink (0.8)
-  double tolerance = 1e-4;          // abft: relative checksum tolerance
-  int64_t profile_images = 2000;    // training images used for profiling (bounds, vulnerability)
+  std::string mode = "basic";       // qbound: basic (fixed shrink) | optimized (searched shrink)
+  double tolerance = 1e-4;          // abft: relative checksum tolerance; qbound optimized: accuracy points (1)
+  int64_t profile_images = 2000;    // training images used for profiling (bounds, vulnerability, ranking)
   nlohmann::json to_json() const;
 };
 

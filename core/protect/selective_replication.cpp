@@ -1,0 +1,95 @@
+#include "protect/selective_replication.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "protect/module_copy.h"
+#include "protect/profile.h"
+#include "protect/redundancy.h"
+#include "protect/stage_tools.h"
+#include "prune/stuck_ranking.h"
+#include "quant/quantizer.h"
+
+namespace faultscape {
+namespace {
+
+struct RankedChannel {
+  double impact;
+  size_t stage;
+  int64_t channel;
+};
+
+// Stuck values of a stage's output: the spec's, the levels of the stage's activation quantizer,
+// or (float activations) zero and the largest value seen on the profiling images.
+std::vector<double> stuck_values_of(Network& net, size_t stage, const ProtectionSpec& spec,
+                                    const torch::Tensor& profile) {
+  if (!spec.stuck_values.empty()) return spec.stuck_values;
+  const QuantActImpl* act = nullptr;
+  for (const auto& m : net->stage(stage).module->modules())
+    if (auto* a = dynamic_cast<const QuantActImpl*>(m.get())) act = a;
+  if (act) return act->levels();
+  const double top = profile_stage_outputs(net, static_cast<int>(stage), profile).max().item<double>();
+  return {0.0, top};
+}
+
+// Every channel of the selected layers with its impact, most critical first (ties: network order).
+std::vector<RankedChannel> rank_channels(Network& net, const std::vector<bool>& on, const ProtectionSpec& spec,
+                                         const torch::Tensor& profile, nlohmann::json& ranking) {
+  Dataset agreement;  // labels = fault-free predictions: a "drop" is a share of changed predictions
+  agreement.images = profile;
+  {
+    torch::InferenceMode guard;
+    agreement.labels = profile_stage_outputs(net, static_cast<int>(net->size()) - 1, profile).argmax(1);
+  }
+  std::vector<RankedChannel> all;
+  for (size_t i = 0; i < net->size(); ++i) {
+    if (!on[i]) continue;
+    std::vector<double> values = stuck_values_of(net, i, spec, profile);
+    ChannelScores scores =
+        measured_stuck_drop(net, agreement, {static_cast<int>(i)}, values, profile.size(0)).front();
+    for (size_t c = 0; c < scores.score.size(); ++c) all.push_back({scores.score[c], i, static_cast<int64_t>(c)});
+    ranking.push_back({{"layer", net->stage(i).name}, {"stuck_values", values}, {"impact", scores.score}});
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.impact > b.impact; });
+  return all;
+}
+
+}  // namespace
+
+Network apply_selective_replication(const Network& net, const ProtectionSpec& spec, const torch::Tensor& images,
+                                    nlohmann::json& details) {
+  std::vector<bool> on = targets(net, spec, false);
+  Network src = net;
+  nlohmann::json ranking = nlohmann::json::array();
+  std::vector<RankedChannel> ranked = rank_channels(src, on, spec, first_images(images, spec.profile_images, spec), ranking);
+  const size_t k = std::min<size_t>(static_cast<size_t>(spec.k), ranked.size());
+  std::vector<std::vector<int64_t>> chosen(net->size());
+  for (size_t r = 0; r < k; ++r) chosen[ranked[r].stage].push_back(ranked[r].channel);
+
+  Network out = empty_like(net);
+  nlohmann::json layers = nlohmann::json::array();
+  const float inf = std::numeric_limits<float>::infinity();
+  for (size_t i = 0; i < net->size(); ++i) {
+    const Stage& s = net->stage(i);
+    if (chosen[i].empty()) {
+      out->add_stage(s.name, s.kind, copy_sequential(s.module));
+      continue;
+    }
+    std::sort(chosen[i].begin(), chosen[i].end());
+    torch::Tensor dup = torch::tensor(chosen[i], torch::kLong);
+    const int64_t channels = profile_stage_outputs(src, static_cast<int>(i), images.narrow(0, 0, 1)).size(1);
+    // An EDAC layer without intervals and with three copies is exactly a voter on those channels.
+    torch::Tensor lo = torch::full({channels}, -inf), hi = torch::full({channels}, inf);
+    out->add_stage(s.name, s.kind, expand_stage(s, dup, 3, spec));
+    out->add_stage(s.name + "_vote", "check", torch::nn::Sequential(Edac(dup, lo, hi, 3, /*zero_outside=*/false)));
+    layers.push_back({{"layer", s.name}, {"channels", channels}, {"triplicated", chosen[i]}});
+  }
+  details["layers"] = layers;
+  details["triplicated"] = k;
+  details["ranking"] = ranking;
+  return out;
+}
+
+}  // namespace faultscape
