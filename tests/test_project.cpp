@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "project/overrides.h"
 #include "project/project.h"
 
 #include <QtTest>
@@ -232,6 +233,10 @@ class TestProject : public QObject {
         "experiments[0].training.eval_batch_size: expected an integer >= 1, got 0");
     row("/experiments/0/training", "5", "experiments[0].training: expected an object, got 5");
     row("/experiments/0/load", "false", "experiments[0].load: expected a string, got false");
+    row("/experiments/0/protection", R"([{"scheme": "tmr", "vote": "max"}])",
+        R"(experiments[0].protection[0].vote: expected one of "median", "min", got "max")");
+    row("/experiments/1/protection", R"([{"scheme": "replicate", "k": -2}])",
+        "experiments[1].protection[0].k: expected an integer >= 0, got -2");
     row("/experiments/0/name", "-", "experiments[0].name: missing; every experiment needs a unique name");
     row("/experiments/0/name", R"("")", "experiments[0].name: must not be empty");
     row("/experiments/1/name", R"("a")", R"(experiments[1].name: duplicate experiment name "a" (also experiments[0].name))");
@@ -290,14 +295,15 @@ class TestProject : public QObject {
     doc["experiments"][0]["training"]["epoch"] = 3;
     doc["experiments"][1]["model"]["zzz"] = 1;
     doc["experiments"][1]["dataset"]["synthetic"]["clases"] = 3;
-    // Faults and campaign are validated here too (test_campaign checks their messages); the
-    // protection list is kept verbatim and validated when the experiment runs.
+    // Faults, protection and campaign are validated here too (test_campaign and test_protect
+    // check their messages) and kept verbatim.
     doc["experiments"][0]["faults"] = {{"kind", "stuck_at"}, {"target", "activations"}};
-    doc["experiments"][0]["protection"] = json::array({{{"unknown_scheme", 1}}});
+    doc["experiments"][0]["protection"] = json::array({{{"scheme", "tmr"}, {"vot", "min"}}});
     doc["experiments"][0]["campaign"] = {{"kind", "stuck_sweep"}, {"test_limit", 2}};
     const auto problems = problems_of(doc);
     const std::vector<std::string> expected = {
         R"(experiments[0].training.epoch: unknown key (did you mean "epochs"?))",
+        R"(experiments[0].protection[0].vot: unknown key (did you mean "vote"?))",
         R"(experiments[1].dataset.synthetic.clases: unknown key (did you mean "classes"?))",
         R"(experiments[1].model.zzz: unknown key; expected one of "act_bits", "act_clip", "file", "learnable_clip", "name", "weight_bits", "width")",
         R"(outputdir: unknown key (did you mean "output_dir"?))",
@@ -308,6 +314,7 @@ class TestProject : public QObject {
     doc["experiments"][0]["training"].erase("epoch");
     doc["experiments"][1]["model"].erase("zzz");
     doc["experiments"][1]["dataset"]["synthetic"].erase("clases");
+    doc["experiments"][0]["protection"][0].erase("vot");
     const auto p = faultscape::parse_project(doc, "ok");
     QCOMPARE(p.experiments[0].faults, doc["experiments"][0]["faults"]);
     QCOMPARE(p.experiments[0].protection, doc["experiments"][0]["protection"]);
@@ -368,6 +375,36 @@ class TestProject : public QObject {
       QCOMPARE(std::string(e.what()), std::string("study.json: no experiment named \"c\" (experiments: a, b)"));
     }
     QCOMPARE(p.database_path(), std::string("out/study.sqlite"));
+  }
+
+  void commandLineOverrides() {
+    json doc = valid_project();
+    faultscape::apply_override(doc, "training.epochs=3");  // every experiment
+    QCOMPARE(doc["experiments"][0]["training"]["epochs"], json(3));
+    QCOMPARE(doc["experiments"][1]["training"]["epochs"], json(3));
+    faultscape::apply_override(doc, R"(protection=[{"scheme": "tmr"}])", "b");  // only experiment b
+    QVERIFY(!doc["experiments"][0].contains("protection"));
+    QCOMPARE(doc["experiments"][1]["protection"][0]["scheme"], json("tmr"));
+    faultscape::apply_override(doc, "experiments[0].dataset.name=mnist");  // text that is not JSON
+    QCOMPARE(doc["experiments"][0]["dataset"]["name"], json("mnist"));
+    faultscape::apply_override(doc, "threads=1");
+    QCOMPARE(doc["threads"], json(1));
+    QVERIFY(problems_of(doc).empty());
+    // The result is validated like a file: a bad value names its field.
+    faultscape::apply_override(doc, "training.lr=0");
+    QCOMPARE(problems_of(doc).front(), std::string("experiments[0].training.lr: expected a number > 0, got 0"));
+    auto error = [&](const std::string& assignment, const std::string& experiment = "") {
+      try {
+        faultscape::apply_override(doc, assignment, experiment);
+      } catch (const ConfigError& e) {
+        return std::string(e.what());
+      }
+      return std::string();
+    };
+    QCOMPARE(error("epochs"), std::string("--set epochs: expected KEY=VALUE"));
+    QCOMPARE(error("experiments[5].name=x"), std::string("--set experiments[5].name=x: index [5] is not in the document"));
+    QCOMPARE(error("seed=1", "zz"), std::string());  // a root key ignores the experiment filter
+    QCOMPARE(error("campaign.trials=2", "zz"), std::string("--set campaign.trials=2: no experiment named \"zz\""));
   }
 
   void standAloneParsers() {

@@ -4,9 +4,11 @@
 #include <cstdio>
 
 #include "campaign/experiment_runner.h"
+#include "cli/cmd_plot.h"
 #include "cli/commands.h"
 #include "cli/terminal_observer.h"
 #include "common/runtime.h"
+#include "project/overrides.h"
 #include "project/project.h"
 #include "store/result_store.h"
 
@@ -39,8 +41,11 @@ void print_campaign(const nlohmann::json& c) {
 }  // namespace
 
 nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std::string& project_file,
-                       const std::string& only, bool retrain) {
-  Project project = load_project(project_file);
+                       const std::string& only, bool retrain, const std::vector<std::string>& overrides,
+                       const std::string& plot_dir) {
+  nlohmann::json document = read_project_json(project_file);
+  for (const auto& o : overrides) apply_override(document, o, only);
+  Project project = parse_project(document, project_file);
   if (output_dir_given) project.output_dir = g.output_dir;
   if (g.threads > 0) project.threads = g.threads;
   set_threads(project.threads);
@@ -53,6 +58,7 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
   ResultStore store(project.database_path());
   TerminalObserver observer(g.quiet);
   nlohmann::json results = nlohmann::json::array();
+  std::vector<long long> plotted;  // this invocation's training and campaign runs
   for (const Experiment& e : selected) {
     observer.on_log("experiment " + e.name);
     RunControl control;
@@ -63,6 +69,12 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
     r["experiment"] = e.name;
     r["accuracy"] = out.evaluation.accuracy;
     results.push_back(r);
+    if (out.train_run) plotted.push_back(out.train_run);
+    if (out.campaign.value("kind", "") == "protection_grid") {
+      for (const auto& p : out.campaign["points"]) plotted.push_back(p.value("run", 0LL));  // the Pareto points
+    } else if (out.campaign_run) {
+      plotted.push_back(out.campaign_run);
+    }
     if (!g.json) {
       std::printf("%-24s accuracy %.2f %%  model %s\n", e.name.c_str(), out.evaluation.accuracy,
                   out.model_path.c_str());
@@ -70,11 +82,19 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
     }
   }
   if (!g.json) std::printf("results in %s\n", project.database_path().c_str());
-  return {{"command", "run"},
-          {"project", project.name},
-          {"database", project.database_path()},
-          {"threads", torch::get_num_threads()},
-          {"experiments", results}};
+  nlohmann::json summary = {{"command", "run"},
+                             {"project", project.name},
+                             {"database", project.database_path()},
+                             {"threads", torch::get_num_threads()},
+                             {"experiments", results}};
+  if (!plot_dir.empty() && !plotted.empty()) {
+    PlotOptions figures;
+    figures.source = project.database_path();
+    figures.runs = plotted;
+    figures.out_dir = plot_dir;
+    summary["plot"] = cmd_plot(g, figures);
+  }
+  return summary;
 }
 
 }  // namespace faultscape::cli

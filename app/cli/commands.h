@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "cli/options.h"
 
@@ -11,8 +12,12 @@ namespace faultscape::cli {
 
 nlohmann::json cmd_train(const GlobalOptions& g, nlohmann::json experiment);
 nlohmann::json cmd_eval(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment);
+// overrides: "KEY=VALUE" assignments applied to the project file first (project/overrides.h);
+// plot_dir: when not empty, the figures of the runs made (training, campaigns, design-space
+// points and their Pareto front) are rendered there as PDF + PNG + CSV, as `plot` does.
 nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std::string& project_file,
-                       const std::string& experiment, bool retrain);
+                       const std::string& experiment, bool retrain, const std::vector<std::string>& overrides,
+                       const std::string& plot_dir);
 nlohmann::json cmd_export(const GlobalOptions& g, const std::string& source, long long run, const std::string& format,
                           const std::string& out_dir);
 // prune: vulnerability (or L1) channel pruning of a trained model, fine-tuning, cost report.

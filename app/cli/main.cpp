@@ -66,6 +66,62 @@ void add_fat_options(CLI::App& cmd, nlohmann::json& e) {
                                   "dropout probability");
 }
 
+// Robust-training flags (README "Training for fault tolerance"): written into training.learned_threshold,
+// .quant_bound, .bitflip_training, .saturating_weights; any flag of a method switches it on.
+void add_robust_training_options(CLI::App& cmd, nlohmann::json& e) {
+  auto set = [&e](const char* object, const char* key) {
+    return [&e, object, key](const std::string& v) {
+      nlohmann::json value = nlohmann::json::parse(v, nullptr, false);
+      e["training"][object][key] = value.is_discarded() ? nlohmann::json(v) : value;  // numbers stay numbers
+    };
+  };
+  auto list = [&e](const char* object, const char* key) {
+    return [&e, object, key](const std::string& v) { e["training"][object][key] = csv_list(v, false); };
+  };
+  cmd.add_flag_callback("--threshold", [&e] { e["training"]["learned_threshold"] = nlohmann::json::object(); },
+                        "learned-threshold ReLU with default settings (note 000; gates stay in the model)");
+  cmd.add_option_function<std::string>("--threshold-granularity", set("learned_threshold", "granularity"),
+                                       "layer | channel: one threshold per stage or per channel");
+  cmd.add_option_function<std::string>("--threshold-lambda", set("learned_threshold", "lambda"),
+                                       "regulariser weight pulling the thresholds down");
+  cmd.add_option_function<std::string>("--threshold-penalty", set("learned_threshold", "penalty"),
+                                       "l1 (lambda * sum T) | l2 (lambda * sum T^2)");
+  cmd.add_option_function<std::string>("--threshold-init-percentile", set("learned_threshold", "init_percentile"),
+                                       "thresholds start at this percentile of the profiled activations");
+  cmd.add_option_function<std::string>("--threshold-profile-images", set("learned_threshold", "profile_images"),
+                                       "training images used for profiling");
+  cmd.add_option_function<std::string>("--threshold-layers", list("learned_threshold", "layers"),
+                                       "comma-separated ReLU stages (default: all but the logits)");
+  cmd.add_option_function<std::string>("--threshold-epochs", set("learned_threshold", "epochs"),
+                                       "profile and train the thresholds in the last N epochs (0 = all)");
+  cmd.add_option_function<std::string>("--threshold-sharpness", set("learned_threshold", "sharpness"),
+                                       "k*T of the smooth gate whose derivative trains T");
+  cmd.add_flag_callback("--qbound", [&e] { e["training"]["quant_bound"] = nlohmann::json::object(); },
+                        "quantization-bound regulariser on learnable clip bounds (needs --learnable-clip)");
+  cmd.add_option_function<std::string>("--qbound-lambda", set("quant_bound", "lambda"), "regulariser weight");
+  cmd.add_option_function<std::string>("--qbound-penalty", set("quant_bound", "penalty"), "l1 | l2");
+  cmd.add_option_function<std::string>("--qbound-weights", set("quant_bound", "weights"),
+                                       "true | false: also the learnable weight bounds");
+  cmd.add_option_function<std::string>("--qbound-min-bound", set("quant_bound", "min_bound"),
+                                       "bounds are kept at least this large");
+  cmd.add_option_function<std::string>("--bitflip-ber", set("bitflip_training", "ber"),
+                                       "FTT: flip stored weight bits at this BER in every training step");
+  cmd.add_option_function<std::string>("--bitflip-format", set("bitflip_training", "format"),
+                                       "auto | fp32 | fp16 | bf16 | int1..int16");
+  cmd.add_option_function<std::string>("--bitflip-bit-field", set("bitflip_training", "bit_field"),
+                                       "all | sign | exponent | mantissa");
+  cmd.add_option_function<std::string>("--bitflip-layers", list("bitflip_training", "layers"),
+                                       "comma-separated conv / linear stages (default: all)");
+  cmd.add_option_function<std::string>("--bitflip-tensors", list("bitflip_training", "tensors"),
+                                       "comma-separated: weight,bias,bn (default weight,bias)");
+  cmd.add_option_function<std::string>("--saturating", set("saturating_weights", "function"),
+                                       "train with saturating weights: tanh | atan");
+  cmd.add_option_function<std::string>("--saturating-factor", set("saturating_weights", "factor"),
+                                       "s = factor * max|w| (> 1)");
+  cmd.add_option_function<std::string>("--saturating-layers", list("saturating_weights", "layers"),
+                                       "comma-separated conv / linear stages (default: all)");
+}
+
 // A validation error with one problem reads best on one line.
 std::string error_text(const std::exception& e) {
   if (auto* v = dynamic_cast<const ValidationError*>(&e); v && v->problems().size() == 1)
@@ -93,6 +149,7 @@ int main(int argc, char** argv) {
   train->add_option_function<std::string>("--name", [&](const std::string& v) { experiment["name"] = v; },
                                           "experiment name (default: model-dataset)");
   add_fat_options(*train, experiment);
+  add_robust_training_options(*train, experiment);
 
   CLI::App* eval = app.add_subcommand("eval", "evaluate a trained model file");
   eval->add_option("model_file", model_file, "trained model (.pt) saved by train or run")->required();
@@ -103,6 +160,20 @@ int main(int argc, char** argv) {
   run->add_option("--experiment,-e", only, "run only this experiment");
   bool retrain = false;
   run->add_flag("--retrain", retrain, "train again even if an identical earlier run left its model");
+  std::vector<std::string> overrides;
+  run->add_option_function<std::vector<std::string>>(
+         "--set", [&](const std::vector<std::string>& v) { overrides.insert(overrides.end(), v.begin(), v.end()); },
+         "KEY=VALUE: set any project key first, e.g. campaign.trials=5, experiments[0].faults.kind=stuck_at "
+         "(VALUE is JSON, else text; keys other than name/seed/threads/output_dir/experiments apply to each "
+         "selected experiment); repeat for several keys")
+      ->allow_extra_args(false);
+  run->add_option_function<std::string>(
+      "--protection", [&](const std::string& v) { overrides.push_back("protection=" + v); },
+      "the protection schemes as JSON, e.g. '[{\"scheme\": \"tmr\"}]' (same as --set protection=...)");
+  std::string plot_dir;
+  run->add_option("--plot", plot_dir,
+                  "also render the figures of this run's results (training curves, BER / stuck-at plots, Pareto "
+                  "front of a design space) as PDF + PNG + CSV into this directory");
 
   CLI::App* exp = app.add_subcommand("export", "export runs of a results database as CSV or JSON");
   exp->add_option("source", source, "project JSON file or results .sqlite database")->required();
@@ -140,7 +211,7 @@ int main(int argc, char** argv) {
     nlohmann::json result;
     if (*train) result = cmd_train(g, experiment);
     else if (*eval) result = cmd_eval(g, model_file, experiment);
-    else if (*run) result = cmd_run(g, output_dir_given, project_file, only, retrain);
+    else if (*run) result = cmd_run(g, output_dir_given, project_file, only, retrain, overrides, plot_dir);
     else if (*exp) result = cmd_export(g, source, run_id, format, out_dir);
     else if (*info) result = cmd_info(g, model_file, experiment);
     else if (*plot) result = cmd_plot(g, plot_options);

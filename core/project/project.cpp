@@ -1,6 +1,7 @@
 #include "project/project.h"
 
 #include "campaign/campaign_setup.h"
+#include "protect/protection_spec.h"
 
 #include <cerrno>
 #include <cstring>
@@ -50,8 +51,9 @@ Experiment read_experiment(Reader& r, uint64_t seed, Problems& problems) {
   r.get_raw("faults", e.faults);
   r.get_raw("protection", e.protection);
   r.get_raw("campaign", e.campaign);
-  // Validated now, so a bad fault model is reported before any experiment runs.
+  // Validated now, so a bad fault model or scheme is reported before any experiment runs.
   read_campaign_setup(e.faults, e.campaign, r.path(), problems);
+  read_protection(e.protection, r.path(), problems);
   r.report_unknown();
   return e;
 }
@@ -133,7 +135,9 @@ Experiment parse_experiment(const json& j, const std::string& source, uint64_t s
   return e;
 }
 
-Project load_project(const std::string& path) {
+Project load_project(const std::string& path) { return parse_project(read_project_json(path), path); }
+
+json read_project_json(const std::string& path) {
   const std::string text = read_file(path);
   json j;
   try {
@@ -142,7 +146,7 @@ Project load_project(const std::string& path) {
     throw ConfigError(path + ": invalid JSON at " + json_error_position(text, e.byte) + ": " +
                       json_error_description(e.what()));
   }
-  return parse_project(j, path);
+  return j;
 }
 
 json to_json(const Experiment& e) {

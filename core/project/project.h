@@ -48,6 +48,10 @@ struct Project {
 // "<path>: N problem(s)" listing every invalid value and unknown key. Comments are allowed.
 Project load_project(const std::string& path);
 
+// The project file as JSON (comments allowed), not yet validated; the same errors for unreadable
+// files and malformed JSON as load_project.
+nlohmann::json read_project_json(const std::string& path);
+
 // Validates a parsed document; `source` names it in messages and becomes Project::path.
 Project parse_project(const nlohmann::json& j, const std::string& source);
 
