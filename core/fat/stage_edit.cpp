@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "models/threshold_relu.h"
 #include "quant/quantizer.h"
 
 namespace faultscape {
@@ -37,7 +38,9 @@ bool ends_in_activation(const Stage& s) {
   if (s.kind == "pool" || s.kind == "block") return true;
   if (s.module->is_empty()) return false;
   const torch::nn::Module* last = s.module->children().back().get();
+  // A learned-threshold gate ends a ReLU stage (it filters the ReLU's output).
   return dynamic_cast<const QuantActImpl*>(last) || dynamic_cast<const torch::nn::ReLUImpl*>(last) ||
+         dynamic_cast<const ThresholdReLUImpl*>(last) ||
          dynamic_cast<const torch::nn::ReLU6Impl*>(last) || dynamic_cast<const torch::nn::HardtanhImpl*>(last);
 }
 }  // namespace

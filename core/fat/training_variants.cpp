@@ -9,6 +9,8 @@ namespace faultscape {
 
 TrainingVariants::TrainingVariants(Network& net, const TrainConfig& config, Observer* observer)
     : net_(net), config_(config), observer_(observer) {
+  // Robust-training gates first: FAT and dropout then find the gated ReLU stages as activation stages.
+  robust_ = std::make_unique<RobustTraining>(net, config, observer);
   // Positions are found on the plain network, before either kind of layer is appended.
   std::vector<int> dropout_at;
   if (config.dropout.enabled()) dropout_at = activation_stages(net, config.dropout.layers, "training.dropout.layers");
@@ -24,6 +26,7 @@ TrainingVariants::TrainingVariants(Network& net, const TrainConfig& config, Obse
 }
 
 void TrainingVariants::install(TrainHooks& hooks) {
+  robust_->install(hooks);
   if (!fat_) return;
   auto previous = hooks.on_epoch_begin;
   FaultAwareTraining* fat = fat_.get();
@@ -42,11 +45,13 @@ void TrainingVariants::finish() {
   if (dropout_layers_ > 0)
     remove_from_stages(net_, [](const torch::nn::Module& m) { return dynamic_cast<const StageDropoutImpl*>(&m); });
   dropout_layers_ = 0;
+  robust_->finish();
 }
 
 nlohmann::json TrainingVariants::describe() const {
   nlohmann::json j = nlohmann::json::object();
   if (fat_) j["fault_aware"] = fat_->describe();
+  j.update(robust_->describe());
   if (!dropout_stages_.empty())
     j["dropout"] = {{"kind", config_.dropout.kind}, {"p", config_.dropout.p}, {"layers", dropout_stages_}};
   return j;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "models/threshold_relu.h"
 #include "models/zoo.h"
 #include "project/config_json.h"
 
@@ -21,6 +22,9 @@ void save_model(Network& net, const std::string& path, const nlohmann::json& met
   m["model"] = to_json(net->config());
   m["input_shape"] = net->input_shape();
   m["num_classes"] = net->num_classes();
+  // Learned-threshold gates are part of the trained architecture but not of the zoo's.
+  nlohmann::json gates = threshold_record(net);
+  if (!gates.empty()) m["threshold_act"] = gates;
   std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
   std::string tmp = path + ".tmp";
@@ -54,6 +58,7 @@ LoadedModel load_model(const std::string& path) {
   ModelConfig config = parse_model_config(out.meta.at("model"), path + ":model");
   out.net = build_network(config, out.meta.at("input_shape").get<std::vector<int64_t>>(),
                           out.meta.at("num_classes").get<int64_t>());
+  if (out.meta.contains("threshold_act")) apply_threshold_record(out.net, out.meta.at("threshold_act"), path);
   try {
     out.net->load(archive);
   } catch (const c10::Error& e) {

@@ -2,6 +2,7 @@
 
 #include "fat/fat_json.h"
 #include "models/zoo.h"
+#include "robust/robust_json.h"
 
 namespace faultscape {
 namespace {
@@ -101,6 +102,7 @@ json to_json(const TrainConfig& c) {
   // Written only when on, so plain training keeps its config hash (and its reusable models).
   if (c.fault_aware.enabled()) j["fault_aware"] = to_json(c.fault_aware);
   if (c.dropout.enabled()) j["dropout"] = to_json(c.dropout);
+  robust_to_json(c.learned_threshold, c.quant_bound, c.bitflip_training, c.saturating_weights, j);
   return j;
 }
 
@@ -154,6 +156,7 @@ void read_config(Reader& r, TrainConfig& c) {
   read_config(fat, c.fault_aware);
   Reader dropout = r.object("dropout");
   read_config(dropout, c.dropout);
+  read_robust_configs(r, c.learned_threshold, c.quant_bound, c.bitflip_training, c.saturating_weights);
   r.report_unknown();
 }
 

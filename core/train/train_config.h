@@ -4,6 +4,7 @@
 #include <string>
 
 #include "fat/fat_config.h"
+#include "robust/robust_config.h"
 
 namespace faultscape {
 
@@ -21,6 +22,10 @@ struct TrainConfig {
   int64_t eval_batch_size = 1000;
   FatConfig fault_aware;           // fault-aware training (FAT); method 0 = off
   DropoutConfig dropout;           // dropout at the FAT positions; kind "none" = off
+  LearnedThresholdConfig learned_threshold;  // learned-threshold ReLU (note 000); off unless present
+  QuantBoundConfig quant_bound;              // quantization-bound regulariser (note 000)
+  BitflipTrainingConfig bitflip_training;    // FTT weight bit-flip training (FTT-NAS)
+  SaturatingTrainingConfig saturating_weights;  // w = s tanh(v) / s 2/pi atan(v) while training (003)
 };
 
 }  // namespace faultscape

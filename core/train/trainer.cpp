@@ -47,6 +47,7 @@ torch::Tensor compute_loss(const std::string& loss, const torch::Tensor& logits,
 TrainResult train_network(Network& net, const DatasetSplit& data, const TrainConfig& config,
                           const TrainContext& ctx) {
   if (data.train.size() == 0) throw DataError("training set is empty");
+  if (ctx.hooks.on_train_begin) ctx.hooks.on_train_begin(net, data);
   auto optimizer = make_optimizer(net, config);
   compute_loss(config.loss, torch::zeros({1, 2}), torch::zeros({1}, torch::kLong));  // validates the name early
   torch::Generator gen = at::detail::createCPUGenerator(config.seed);
@@ -63,7 +64,7 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
     net->train();
     torch::Tensor order = torch::randperm(n, gen, torch::kLong);
     double loss_sum = 0;
-    int64_t correct = 0;
+    int64_t correct = 0, loss_images = 0;
     auto epoch_start = Clock::now();
     for (int64_t b = 0; b < batches; ++b) {
       if (ctx.stop && ctx.stop->requested()) throw Cancelled();
@@ -72,14 +73,17 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
       torch::Tensor y = data.train.labels.index_select(0, idx);
       if (ctx.augment) x = augment_batch(x, 4, gen);
       optimizer->zero_grad();
+      if (ctx.hooks.before_forward) ctx.hooks.before_forward(net);
       torch::Tensor logits = net->forward(x);
       torch::Tensor loss = compute_loss(config.loss, logits, y);
       if (ctx.hooks.extra_loss) loss = loss + ctx.hooks.extra_loss(net);
       loss.backward();
-      optimizer->step();
+      if (!ctx.hooks.before_step || ctx.hooks.before_step(net, loss)) optimizer->step();
       clip_quantized_weights(*net);
       if (ctx.hooks.after_step) ctx.hooks.after_step(net);
-      loss_sum += loss.item<double>() * idx.size(0);
+      // A non-finite loss (a step under injected faults) is left out of the epoch's mean.
+      const double batch_loss = loss.item<double>();
+      if (std::isfinite(batch_loss)) loss_sum += batch_loss * idx.size(0), loss_images += idx.size(0);
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
       if (ctx.observer && (b % 20 == 0 || b + 1 == batches))
         ctx.observer->on_progress({"train", (epoch - 1) * batches + b + 1, config.epochs * batches, since(run_start),
@@ -88,7 +92,7 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
     EpochMetrics m;
     m.epoch = epoch;
     m.seconds = since(epoch_start);
-    m.loss = loss_sum / n;
+    m.loss = loss_images > 0 ? loss_sum / loss_images : std::nan("");
     m.train_accuracy = 100.0 * correct / n;
     m.lr = lr;
     m.images_per_second = n / m.seconds;
