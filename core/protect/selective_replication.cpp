@@ -3,7 +3,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
+#include <mutex>
+#include <string>
 
 #include "protect/module_copy.h"
 #include "protect/profile.h"
@@ -56,14 +59,47 @@ std::vector<RankedChannel> rank_channels(Network& net, const std::vector<bool>& 
   return all;
 }
 
+// A design-space sweep over k protects the same network many times: its ranking is measured once.
+// Keyed by the network's identity and a checksum of its parameters, the layers, values and images.
+std::string ranking_key(Network& net, const std::vector<bool>& on, const ProtectionSpec& spec,
+                        const torch::Tensor& profile) {
+  torch::NoGradGuard no_grad;
+  double checksum = 0;
+  for (const auto& p : net->parameters()) checksum += p.to(torch::kDouble).abs().sum().item<double>();
+  std::string key = std::to_string(reinterpret_cast<uintptr_t>(net.get())) + "/" + std::to_string(checksum) + "/" +
+                    std::to_string(profile.size(0)) + "/" + std::to_string(profile.sum().item<double>()) + "/";
+  for (bool b : on) key += b ? '1' : '0';
+  for (double v : spec.stuck_values) key += "/" + std::to_string(v);
+  return key;
+}
+
+struct CachedRanking {
+  std::string key;
+  std::vector<RankedChannel> ranked;
+  nlohmann::json ranking;
+};
+
 }  // namespace
 
 Network apply_selective_replication(const Network& net, const ProtectionSpec& spec, const torch::Tensor& images,
                                     nlohmann::json& details) {
   std::vector<bool> on = targets(net, spec, false);
   Network src = net;
+  torch::Tensor profile = first_images(images, spec.profile_images, spec);
+  static std::mutex cache_mutex;
+  static CachedRanking cache;  // the last ranking measured
+  std::vector<RankedChannel> ranked;
   nlohmann::json ranking = nlohmann::json::array();
-  std::vector<RankedChannel> ranked = rank_channels(src, on, spec, first_images(images, spec.profile_images, spec), ranking);
+  const std::string key = ranking_key(src, on, spec, profile);
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    if (cache.key == key) ranked = cache.ranked, ranking = cache.ranking;
+  }
+  if (ranked.empty()) {
+    ranked = rank_channels(src, on, spec, profile, ranking);
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    cache = {key, ranked, ranking};
+  }
   const size_t k = std::min<size_t>(static_cast<size_t>(spec.k), ranked.size());
   std::vector<std::vector<int64_t>> chosen(net->size());
   for (size_t r = 0; r < k; ++r) chosen[ranked[r].stage].push_back(ranked[r].channel);
