@@ -3,6 +3,7 @@
 // schedule, removal of the training-only layers, dropout at the same positions, the JSON keys.
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "fat/fault_aware.h"
 #include "fat/injection_layer.h"
 #include "fat/training_variants.h"
+#include "models/model_io.h"
 #include "models/zoo.h"
 #include "prune/channel_prune.h"
 #include "prune/prune_study.h"
@@ -26,6 +28,7 @@
 #include "models/summary.h"
 #include "train/trainer.h"
 
+#include <QDir>
 #include <QtTest>
 
 using namespace faultscape;
@@ -336,6 +339,20 @@ class TestFat : public QObject {
       QVERIFY(summarize(net).params < params_before);
     }
     Network net = float_model(data, "lenet5");
+    // A pruned model file reloads narrowed, with the same outputs.
+    prune_stage_channels(net, net->stage_index("conv1"), {0, 2, 3, 9});
+    prune_stage_channels(net, net->stage_index("fc0"), {5, 6, 7});
+    const std::string file = QDir::temp().filePath("faultscape_pruned_lenet5.pt").toStdString();
+    save_model(net, file, {});
+    LoadedModel loaded = load_model(file);
+    std::remove(file.c_str());
+    QCOMPARE(summarize(loaded.net).params, summarize(net).params);
+    {
+      torch::NoGradGuard no_grad;
+      net->eval();
+      QVERIFY(torch::equal(loaded.net->forward(x), net->forward(x)));
+    }
+    net = float_model(data, "lenet5");
     QVERIFY_THROWS_EXCEPTION(ModelError, prune_stage_channels(net, net->stage_index("conv0"), {3, 1}));
     QVERIFY_THROWS_EXCEPTION(ModelError, prune_stage_channels(net, net->stage_index("pool0"), {0}));
   }

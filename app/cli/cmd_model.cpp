@@ -183,6 +183,13 @@ nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, 
     print_cost("fine-tuned", report.fine_tuned);
   }
   r["report"] = report.to_json();
+  if (!o.save.empty()) {
+    nlohmann::json meta = loaded.meta;
+    meta["pruned"] = {{"from", model_file}, {"criterion", o.criterion}, {"ratio", o.ratio}, {"report", r["report"]}};
+    save_model(net, o.save, meta);
+    r["saved"] = o.save;
+    if (!g.json) std::printf("pruned, fine-tuned model saved to %s\n", o.save.c_str());
+  }
   return r;
 }
 

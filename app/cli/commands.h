@@ -29,6 +29,7 @@ struct PruneOptions {
   std::string layers;        // comma-separated; empty = all
   bool correlate = false;    // also rank-correlate eq. 1 with a measured channel stuck-at ranking
   long long stuck_images = 1000;
+  std::string save;          // where to write the pruned, fine-tuned model; empty = not saved
 };
 nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment,
                          const PruneOptions& options);

@@ -78,7 +78,13 @@ void add_robust_training_options(CLI::App& cmd, nlohmann::json& e) {
   auto list = [&e](const char* object, const char* key) {
     return [&e, object, key](const std::string& v) { e["training"][object][key] = csv_list(v, false); };
   };
-  cmd.add_flag_callback("--threshold", [&e] { e["training"]["learned_threshold"] = nlohmann::json::object(); },
+  // A bare flag switches a method on with its defaults without discarding keys other flags set.
+  auto on = [&e](const char* object) {
+    return [&e, object] {
+      if (!e["training"].contains(object)) e["training"][object] = nlohmann::json::object();
+    };
+  };
+  cmd.add_flag_callback("--threshold", on("learned_threshold"),
                         "learned-threshold ReLU with default settings (note 000; gates stay in the model)");
   cmd.add_option_function<std::string>("--threshold-granularity", set("learned_threshold", "granularity"),
                                        "layer | channel: one threshold per stage or per channel");
@@ -96,7 +102,7 @@ void add_robust_training_options(CLI::App& cmd, nlohmann::json& e) {
                                        "profile and train the thresholds in the last N epochs (0 = all)");
   cmd.add_option_function<std::string>("--threshold-sharpness", set("learned_threshold", "sharpness"),
                                        "k*T of the smooth gate whose derivative trains T");
-  cmd.add_flag_callback("--qbound", [&e] { e["training"]["quant_bound"] = nlohmann::json::object(); },
+  cmd.add_flag_callback("--qbound", on("quant_bound"),
                         "quantization-bound regulariser on learnable clip bounds (needs --learnable-clip)");
   cmd.add_option_function<std::string>("--qbound-lambda", set("quant_bound", "lambda"), "regulariser weight");
   cmd.add_option_function<std::string>("--qbound-penalty", set("quant_bound", "penalty"), "l1 | l2");

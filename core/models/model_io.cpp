@@ -8,12 +8,34 @@
 #include "common/error.h"
 #include "models/threshold_relu.h"
 #include "models/zoo.h"
+#include "prune/channel_layers.h"
+#include "prune/channel_prune.h"
 #include "project/config_json.h"
 
 namespace faultscape {
 namespace {
 const char* kMetaKey = "faultscape_meta";
 const char* kFormat = "faultscape-model-1";
+
+// A pruned model: the zoo network is narrowed to the recorded channel counts (its first channels
+// kept) before the saved weights, which have exactly those shapes, are loaded over it.
+void narrow_to_record(Network& net, const nlohmann::json& channels, const std::string& path) {
+  for (const auto& [name, count] : channels.items()) {
+    const int stage = net->stage_index(name);
+    ChannelLayer layer;
+    if (stage < 0 || !channel_layer(net, stage, layer) || !count.is_number_integer())
+      throw ModelError(path + ": channels." + name + ": not a prunable layer of this architecture");
+    const int64_t n = count.get<int64_t>();
+    if (n < 1 || n > layer.channels())
+      throw ModelError(path + ": channels." + name + ": " + std::to_string(n) + " channels, the architecture has " +
+                       std::to_string(layer.channels()));
+    if (n == layer.channels()) continue;
+    std::vector<int64_t> keep(static_cast<size_t>(n));
+    for (int64_t c = 0; c < n; ++c) keep[static_cast<size_t>(c)] = c;
+    prune_stage_channels(net, stage, keep);
+  }
+}
+
 }  // namespace
 
 void save_model(Network& net, const std::string& path, const nlohmann::json& meta) {
@@ -25,6 +47,10 @@ void save_model(Network& net, const std::string& path, const nlohmann::json& met
   // Learned-threshold gates are part of the trained architecture but not of the zoo's.
   nlohmann::json gates = threshold_record(net);
   if (!gates.empty()) m["threshold_act"] = gates;
+  // Output channels of every prunable layer: a pruned network is narrower than the zoo's.
+  nlohmann::json channels = nlohmann::json::object();
+  for (const ChannelLayer& l : channel_layers(net)) channels[net->stage(l.stage).name] = l.channels();
+  if (!channels.empty()) m["channels"] = channels;
   std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
   std::string tmp = path + ".tmp";
@@ -58,6 +84,7 @@ LoadedModel load_model(const std::string& path) {
   ModelConfig config = parse_model_config(out.meta.at("model"), path + ":model");
   out.net = build_network(config, out.meta.at("input_shape").get<std::vector<int64_t>>(),
                           out.meta.at("num_classes").get<int64_t>());
+  if (out.meta.contains("channels")) narrow_to_record(out.net, out.meta.at("channels"), path);
   if (out.meta.contains("threshold_act")) apply_threshold_record(out.net, out.meta.at("threshold_act"), path);
   try {
     out.net->load(archive);
