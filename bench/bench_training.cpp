@@ -1,6 +1,10 @@
 // Training throughput (images/s) of the trainer's real loop on Fashion-MNIST:
 //   lenet5 float (batch 64, Adam, cross entropy) and FINN's CNV W1A1 / W2A2 (batch 100, Adam,
 //   squared hinge), each over a fixed number of batches after a warm-up.
+// --fat: the cost of fault-aware training: cnv W1A2 (the FAT study's network) trained plainly (SAT),
+//   with FAT method 1 (every injection layer on, p = 0.1) and method 2 (one layer per epoch), the
+//   three interleaved round after round so that machine noise hits them alike; the ratio of the
+//   median ms/batch of each FAT method to SAT's is printed (the target: <= 1.15).
 // Every configuration runs with the requested thread count and, for comparison in the same
 // process, with one intra-op thread (the allocator tuning of tune_process() applies to both: it
 // cannot be undone honestly in-process). Prints a table and one JSON line (the last line).
@@ -9,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -17,6 +22,7 @@
 #include "common/error.h"
 #include "common/runtime.h"
 #include "data/dataset.h"
+#include "fat/training_variants.h"
 #include "models/zoo.h"
 #include "train/trainer.h"
 
@@ -30,6 +36,7 @@ struct Config {
   ModelConfig model;
   int64_t batch_size;
   std::string loss;
+  FatConfig fault_aware = {};  // method 0 = plain training
 };
 
 struct Measurement {
@@ -77,14 +84,22 @@ Measurement measure(const Config& c, const DatasetSplit& full, int threads, int6
   t.lr = 1e-3;
   t.loss = c.loss;
   t.seed = 1;
+  t.fault_aware = c.fault_aware;
   seed_everything(t.seed);
   Network net = build_network(c.model, data.train.image_shape(), data.train.num_classes);
 
   std::vector<Clock::time_point> step_end;
   step_end.reserve(static_cast<size_t>(warmup + batches));
   TrainContext ctx;
-  ctx.hooks.after_step = [&](Network&) { step_end.push_back(Clock::now()); };
+  TrainingVariants variants(net, t);  // FAT's injection layers, exactly as a project run attaches them
+  variants.install(ctx.hooks);
+  auto chained = ctx.hooks.after_step;
+  ctx.hooks.after_step = [&, chained](Network& n) {
+    if (chained) chained(n);
+    step_end.push_back(Clock::now());
+  };
   TrainResult r = train_network(net, data, t, ctx);
+  variants.finish();
   if (static_cast<int64_t>(step_end.size()) != warmup + batches)
     throw Error("expected " + std::to_string(warmup + batches) + " steps, saw " + std::to_string(step_end.size()));
   // With no warm-up the first interval starts at the first step's end: one batch fewer is timed.
@@ -109,6 +124,40 @@ void print_row(const Measurement& m, const char* note) {
   std::fflush(stdout);
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
+}
+
+// SAT, FAT method 1 and FAT method 2 on cnv W1A2 of the given width, interleaved for `rounds`.
+nlohmann::json fat_overhead(const DatasetSplit& data, int threads, int64_t warmup, int64_t batches, int rounds,
+                            double width) {
+  ModelConfig m = model("cnv", 1);
+  m.act_bits = 2;
+  m.width = width;
+  FatConfig m1, m2;
+  m1.method = 1, m2.method = 2;
+  m1.p = m2.p = 0.1;
+  const std::vector<Config> variants = {{"sat", m, 100, "squared_hinge"},
+                                        {"fat-method1", m, 100, "squared_hinge", m1},
+                                        {"fat-method2", m, 100, "squared_hinge", m2}};
+  std::vector<std::vector<double>> ms(variants.size());
+  std::printf("\nFAT overhead: cnv W1A2 width %.2f, batch 100, %d interleaved rounds of %lld batches\n", width, rounds,
+              static_cast<long long>(batches));
+  for (int r = 0; r < rounds; ++r)
+    for (size_t v = 0; v < variants.size(); ++v) ms[v].push_back(measure(variants[v], data, threads, warmup, batches).ms_per_batch);
+  const double sat = median(ms[0]);
+  nlohmann::json out = nlohmann::json::array();
+  std::printf("%-16s %14s %10s\n", "training", "median ms/batch", "vs SAT");
+  for (size_t v = 0; v < variants.size(); ++v) {
+    const double med = median(ms[v]);
+    std::printf("%-16s %14.2f %9.3fx\n", variants[v].label.c_str(), med, sat > 0 ? med / sat : 0);
+    out.push_back({{"training", variants[v].label}, {"ms_per_batch", ms[v]}, {"median_ms_per_batch", med},
+                   {"ratio_vs_sat", sat > 0 ? med / sat : 0}});
+  }
+  return {{"model", "cnv-w1a2"}, {"width", width}, {"rounds", rounds}, {"variants", out}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,8 +173,12 @@ int main(int argc, char** argv) {
   app.add_option("--batches", batches, "timed batches per configuration")->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "untimed batches before them")->check(CLI::NonNegativeNumber);
   app.add_option("--data-path", data_path, "Fashion-MNIST directory (default: the installed one)");
-  app.add_option("--only", only, "configurations to run: lenet5, cnv-w1a1, cnv-w2a2");
+  app.add_option("--only", only, "configurations to run: lenet5, cnv-w1a1, cnv-w2a2 (none: only the --fat comparison)");
   app.add_flag("!--no-compare", compare, "skip the single-thread comparison");
+  int fat_rounds = 0;
+  double fat_width = 0.25;
+  app.add_option("--fat", fat_rounds, "also time SAT vs FAT methods 1 and 2 on cnv W1A2, this many interleaved rounds");
+  app.add_option("--fat-width", fat_width, "cnv width multiplier of the FAT comparison (the study's: 0.25)");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<Config> configs = {{"lenet5", model("lenet5", 0), 64, "cross_entropy"},
@@ -136,8 +189,8 @@ int main(int argc, char** argv) {
     for (const auto& c : configs)
       for (const auto& o : only)
         if (c.label == o) picked.push_back(c);
-    if (picked.empty()) {
-      std::fprintf(stderr, "error: --only: no configuration named so (lenet5, cnv-w1a1, cnv-w2a2)\n");
+    if (picked.empty() && !(fat_rounds > 0 && only == std::vector<std::string>{"none"})) {
+      std::fprintf(stderr, "error: --only: no configuration named so (lenet5, cnv-w1a1, cnv-w2a2; none with --fat)\n");
       return 2;
     }
     configs = picked;
@@ -149,6 +202,7 @@ int main(int argc, char** argv) {
     dc.path = data_path;
     int64_t needed = 0;
     for (const auto& c : configs) needed = std::max(needed, (warmup + batches) * c.batch_size);
+    if (fat_rounds > 0) needed = std::max(needed, (warmup + batches) * 100);
     dc.train_limit = needed;
     dc.test_limit = 1;
     auto load_start = Clock::now();
@@ -179,6 +233,8 @@ int main(int argc, char** argv) {
       }
       results.push_back(entry);
     }
+    nlohmann::json fat;
+    if (fat_rounds > 0) fat = fat_overhead(data, tuned_threads, warmup, batches, fat_rounds, fat_width);
     set_threads(tuned_threads);
     std::printf("\n");
     nlohmann::json j = {{"bench", "training"},
@@ -190,6 +246,7 @@ int main(int argc, char** argv) {
                         {"code_version", code_version()},
                         {"torch_version", torch_version()},
                         {"results", results}};
+    if (!fat.is_null()) j["fat_overhead"] = fat;
     std::printf("%s\n", j.dump().c_str());
     return 0;
   } catch (const std::exception& e) {

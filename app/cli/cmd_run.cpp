@@ -26,6 +26,14 @@ void print_campaign(const nlohmann::json& c) {
                   l.value("min", 0.0), l.value("max", 0.0), l.value("mean", 0.0), l.value("variance", 0.0));
     std::printf("  worst drop %.2f points, mean drop %.2f points; %.0f faulty inferences/s\n",
                 c.value("worst_drop", 0.0), c.value("mean_drop", 0.0), c.value("faulty_inferences_per_second", 0.0));
+  } else if (c.value("kind", "") == "protection_grid") {
+    std::printf("  design space: %zu points, Pareto order (* = on the front); %s\n", c["points"].size(),
+                c.value("csv", "").c_str());
+    std::printf("  %-44s %9s %9s %9s %8s\n", "protection", "mean %", "min %", "golden %", "cost");
+    for (const auto& p : c["points"])
+      std::printf("  %-44s %9.2f %9.2f %9.2f %8.3f%s\n", p.value("label", "").substr(0, 44).c_str(),
+                  p["accuracy"].value("mean", 0.0), p["accuracy"].value("min", 0.0), p.value("golden_accuracy", 0.0),
+                  p["overhead"].value("hardware_cost", 0.0), p.value("pareto_front", false) ? " *" : "");
   } else if (c.value("kind", "") == "ber_sweep") {
     std::printf("  %s sweep on %s: golden %.2f %%\n", c.value("fault_kind", "").c_str(), c.value("target", "").c_str(),
                 c.value("golden_accuracy", 0.0));
