@@ -1,5 +1,6 @@
 // The workbench driven through its real widgets on the offscreen platform: the default project,
-// form edits with undo / redo and inline validation, a live campaign whose points reach the plots
+// form edits with undo / redo and inline validation, the protection editor and the training
+// sections (fault-aware training, dropout), file pickers, a live campaign whose points reach the plots
 // while the UI thread stays responsive, cancel with partial results in the database, the results
 // browser, the figures' export and `faultscape-cli plot`.
 #include <QApplication>
@@ -8,6 +9,11 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenu>
+#include <QPlainTextEdit>
+#include <QToolButton>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProcess>
@@ -18,6 +24,7 @@
 #include <QTableWidget>
 
 #include "ber_plot.h"
+#include "engine_bridge.h"
 #include "experiments_panel.h"
 #include "fat_scatter_plot.h"
 #include "fault_panel.h"
@@ -29,6 +36,7 @@
 #include "pareto_plot.h"
 #include "training_plot.h"
 #include "project_document.h"
+#include "protection_editor.h"
 #include "results_browser.h"
 #include "run_panel.h"
 #include "store/result_store.h"
@@ -74,6 +82,24 @@ struct LatencyProbe {
     timer.start();
   }
 };
+
+// Types into a line edit as a user does and presses Return (which commits the field).
+void type_into(QLineEdit* edit, const QString& text) {
+  edit->clear();
+  QTest::keyClicks(edit, text);
+  QTest::keyClick(edit, Qt::Key_Return);
+}
+
+void choose(QComboBox* combo, const QString& text) {
+  combo->setCurrentText(text);
+  Q_EMIT combo->textActivated(text);
+}
+
+QAction* menu_action(QToolButton* button, const QString& data) {
+  for (QAction* a : button->menu()->actions())
+    if (a->data().toString() == data) return a;
+  return nullptr;
+}
 
 }  // namespace
 
@@ -150,6 +176,168 @@ class TestGui : public QObject {
     json back = json::parse(f.readAll().toStdString());
     QCOMPARE(back["experiments"][0]["faults"]["kind"], json("stuck_at"));
     QVERIFY(!w->document()->modified());
+  }
+
+  void protection_editor_forms_undo_and_inline_problems() {
+    auto w = open_default();
+    QVERIFY(w);
+    ProjectDocument* doc = w->document();
+    QUndoStack* stack = doc->undo_stack();
+    ProtectionEditor* prot = w->fault_panel()->protection();
+    // The editor offers exactly the schemes the engine accepts.
+    QStringList gui = protection_schemes(), engine = engine_protection_schemes();
+    gui.sort();
+    engine.sort();
+    QCOMPARE(gui, engine);
+    QCOMPARE(prot->list()->count(), 0);
+    QVERIFY(!prot->form());
+
+    // Add EDAC from the Add menu: a minimal object, its defaults shown in the form.
+    QAction* edac = menu_action(prot->add_button(), "edac");
+    QVERIFY(edac);
+    edac->trigger();
+    QCOMPARE(doc->value("/experiments/0/protection"), json::array({{{"scheme", "edac"}}}));
+    QCOMPARE(prot->list()->count(), 1);
+    QVERIFY(prot->form());
+    auto* ratio = qobject_cast<QLineEdit*>(prot->form()->editor("ratio"));
+    QVERIFY(ratio);
+    QCOMPARE(ratio->text(), QString("1.0"));  // the engine's default, shown while the key is absent
+    QVERIFY(!ratio->toolTip().isEmpty());
+    type_into(ratio, "0.25");
+    QCOMPARE(doc->value("/experiments/0/protection/0/ratio"), json(0.25));
+    auto* copies = qobject_cast<QComboBox*>(prot->form()->editor("copies"));
+    QVERIFY(copies);
+    choose(copies, "3");
+    QCOMPARE(doc->value("/experiments/0/protection/0/copies"), json(3));  // stored as a number
+    QVERIFY(prot->list()->item(0)->text().contains("copies=3"));
+
+    // A second scheme, moved in front of the first.
+    menu_action(prot->add_button(), "ranger")->trigger();
+    QCOMPARE(prot->list()->currentRow(), 1);
+    QVERIFY(prot->form()->editor("granularity"));
+    QVERIFY(!prot->form()->editor("ratio"));
+    QTest::mouseClick(prot->up_button(), Qt::LeftButton);
+    QCOMPARE(doc->value("/experiments/0/protection/0/scheme"), json("ranger"));
+    QCOMPARE(doc->value("/experiments/0/protection/1"), json({{"scheme", "edac"}, {"ratio", 0.25}, {"copies", 3}}));
+    QCOMPARE(prot->list()->currentRow(), 0);
+
+    // Undo steps back one edit at a time: the move, the addition, the copies.
+    stack->undo();
+    QCOMPARE(doc->value("/experiments/0/protection/0/scheme"), json("edac"));
+    stack->undo();
+    QCOMPARE(doc->value("/experiments/0/protection").size(), size_t{1});
+    QCOMPARE(prot->list()->count(), 1);
+    stack->undo();
+    QVERIFY(!doc->value("/experiments/0/protection/0").contains("copies"));
+    prot->select(0);
+    QCOMPARE(qobject_cast<QComboBox*>(prot->form()->editor("copies"))->currentText(), QString("2"));
+    QCOMPARE(doc->value("/experiments/0/protection/0/ratio"), json(0.25));
+
+    // An out-of-range value: the engine's validation shows under the field and marks the scheme.
+    ratio = qobject_cast<QLineEdit*>(prot->form()->editor("ratio"));
+    type_into(ratio, "2");
+    QCOMPARE(doc->value("/experiments/0/protection/0/ratio"), json(2.0));
+    w->validate_now();
+    QVERIFY2(prot->form()->error_text("ratio").contains("[0, 1]"), qPrintable(prot->form()->error_text("ratio")));
+    QVERIFY(prot->list()->item(0)->toolTip().contains("[0, 1]"));
+    type_into(ratio, "0.5");
+    w->validate_now();
+    QVERIFY(prot->form()->error_text("ratio").isEmpty());
+    QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
+
+    // Edit as JSON: the whole array as text; applying it is one more undoable edit.
+    prot->json_toggle()->setChecked(true);
+    QVERIFY(prot->json_text()->toPlainText().contains("\"edac\""));
+    prot->json_text()->setPlainText(R"([{"scheme": "tmr", "vote": "max"}])");
+    QTest::mouseClick(prot->json_apply(), Qt::LeftButton);
+    QCOMPARE(doc->value("/experiments/0/protection/0/vote"), json("max"));
+    w->validate_now();
+    QVERIFY2(prot->error_text().contains("vote"), qPrintable(prot->error_text()));
+    prot->json_toggle()->setChecked(false);
+    QVERIFY(prot->form()->editor("vote"));  // the form follows the new scheme
+    QVERIFY(!prot->form()->error_text("vote").isEmpty());
+    stack->undo();
+    QCOMPARE(doc->value("/experiments/0/protection/0/scheme"), json("edac"));
+    QTest::mouseClick(prot->remove_button(), Qt::LeftButton);
+    QCOMPARE(doc->value("/experiments/0/protection"), json::array());
+    QVERIFY(!prot->form());
+  }
+
+  void campaign_grid_and_training_sections() {
+    auto w = open_default();
+    QVERIFY(w);
+    ProjectDocument* doc = w->document();
+    // campaign.protection_grid is JSON text: unreadable text is refused inline, a grid is stored.
+    JsonForm* campaign = w->fault_panel()->campaign_form();
+    campaign->setChecked(true);
+    auto* grid = qobject_cast<QLineEdit*>(campaign->editor("protection_grid"));
+    QVERIFY(grid);
+    type_into(grid, "[[[], {");
+    QVERIFY(!doc->value("/experiments/0/campaign").contains("protection_grid"));
+    QVERIFY(campaign->error_text("protection_grid").contains("JSON"));
+    type_into(grid, R"([[[], {"scheme": "edac", "ratio": [0.5, 1]}]])");
+    QCOMPARE(doc->value("/experiments/0/campaign/protection_grid")[0][1]["ratio"], json({0.5, 1}));
+    w->validate_now();
+    QVERIFY(campaign->error_text("protection_grid").isEmpty());
+    // The engine explains the combination: a grid needs a fault campaign.
+    QVERIFY2(campaign->error_text("kind").contains("protection_grid"), qPrintable(campaign->error_text("kind")));
+    type_into(grid, "");
+    QVERIFY(!doc->value("/experiments/0/campaign").contains("protection_grid"));
+
+    // Fault-aware training: absent = off; ticking the section creates it with method 1.
+    JsonForm* fat = w->model_panel()->training_section("fault_aware");
+    QVERIFY(!fat->isChecked());
+    QVERIFY(!doc->value("/experiments/0/training").contains("fault_aware"));
+    fat->setChecked(true);
+    QCOMPARE(doc->value("/experiments/0/training/fault_aware"), json({{"method", 1}}));
+    choose(qobject_cast<QComboBox*>(fat->editor("method")), "2");
+    QCOMPARE(doc->value("/experiments/0/training/fault_aware/method"), json(2));
+    auto* p = qobject_cast<QLineEdit*>(fat->editor("p"));
+    type_into(p, "1.5");
+    w->validate_now();
+    QVERIFY2(fat->error_text("p").contains("[0, 1]"), qPrintable(fat->error_text("p")));
+    // Shown once: not repeated by the training or experiment sections.
+    QCOMPARE(w->model_panel()->training_form()->show_problems(w->problems()), 0);
+    QCOMPARE(w->model_panel()->forms()[0]->show_problems(w->problems()), 0);
+    type_into(p, "0.2");
+    type_into(qobject_cast<QLineEdit*>(fat->editor("stuck_values")), "-1, 1");
+    QCOMPARE(doc->value("/experiments/0/training/fault_aware/stuck_values"), json({-1, 1}));
+    w->validate_now();
+    QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
+    fat->setChecked(false);
+    QVERIFY(!doc->value("/experiments/0/training").contains("fault_aware"));
+    doc->undo_stack()->undo();
+    QVERIFY(fat->isChecked());
+    QCOMPARE(doc->value("/experiments/0/training/fault_aware/p"), json(0.2));
+
+    JsonForm* dropout = w->model_panel()->training_section("dropout");
+    dropout->setChecked(true);
+    QCOMPARE(doc->value("/experiments/0/training/dropout"), json({{"kind", "dropout"}}));
+    choose(qobject_cast<QComboBox*>(dropout->editor("kind")), "dropout2d");
+    QCOMPARE(doc->value("/experiments/0/training/dropout/kind"), json("dropout2d"));
+    w->validate_now();
+    QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
+  }
+
+  void file_picker_fills_a_path_field() {
+    auto w = open_default();
+    QVERIFY(w);
+    const QString model = kTmp + "/picked.pt";
+    QFile f(model);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.close();
+    JsonForm* experiment = w->model_panel()->forms()[0];
+    auto* pick = experiment->findChild<QToolButton*>("load_pick");
+    QVERIFY(pick);
+    QTest::mouseClick(pick, Qt::LeftButton);  // opens a window-modal dialog and returns
+    QFileDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = experiment->findChild<QFileDialog*>("path_picker")) && dialog->isVisible());
+    dialog->selectFile(model);
+    static_cast<QDialog*>(dialog)->accept();  // as the Open button does (accept is protected in QFileDialog)
+    const json v = w->document()->value("/experiments/0/load");
+    QVERIFY(v.is_string());
+    QCOMPARE(QFileInfo(QString::fromStdString(v.get<std::string>())).absoluteFilePath(), QFileInfo(model).absoluteFilePath());
+    QCOMPARE(qobject_cast<QLineEdit*>(experiment->editor("load"))->text(), QString::fromStdString(v.get<std::string>()));
   }
 
   void live_campaign_cancel_keeps_partial_results() {

@@ -6,6 +6,7 @@
 #include "data/dataset.h"
 #include "models/zoo.h"
 #include "project/project.h"
+#include "protect/protection_spec.h"
 
 namespace faultscape::gui {
 
@@ -21,18 +22,27 @@ QStringList validate_project(const nlohmann::json& doc) {
   } catch (const std::exception& e) {
     out << QString::fromStdString(e.what());
   }
-  // The project parser keeps faults and campaign verbatim; their own readers validate them.
+  // The project parser keeps faults, campaign and protection verbatim; their own readers validate them.
   if (doc.is_object() && doc.contains("experiments") && doc["experiments"].is_array()) {
     const auto& list = doc["experiments"];
     for (size_t i = 0; i < list.size(); ++i) {
       if (!list[i].is_object()) continue;
       Problems problems;
-      read_campaign_setup(list[i].value("faults", nlohmann::json()), list[i].value("campaign", nlohmann::json()),
-                          "experiments[" + std::to_string(i) + "]", problems);
+      const std::string path = "experiments[" + std::to_string(i) + "]";
+      read_campaign_setup(list[i].value("faults", nlohmann::json()), list[i].value("campaign", nlohmann::json()), path,
+                          problems);
+      read_protection(list[i].value("protection", nlohmann::json()), path, problems);
       add(problems.list());
     }
   }
+  out.removeDuplicates();  // the project parser may report some of these too
   return out;
+}
+
+QStringList engine_protection_schemes() {
+  QStringList names;
+  for (const auto& n : faultscape::protection_schemes()) names << QString::fromStdString(n);
+  return names;
 }
 
 QStringList zoo_model_names() {

@@ -9,10 +9,12 @@
 namespace faultscape::gui {
 
 // Every problem of the document as "<json path>: <message>" (e.g. "experiments[0].faults.kind:
-// expected ..."): the project schema, each experiment's fault model and campaign. Empty when valid.
+// expected ..."): the project schema, each experiment's fault model, campaign and protection list.
+// Empty when valid.
 QStringList validate_project(const nlohmann::json& doc);
 
 QStringList zoo_model_names();  // the zoo plus "torchscript"
 QStringList dataset_names_list();
+QStringList engine_protection_schemes();  // the schemes the engine accepts in "protection"
 
 }  // namespace faultscape::gui

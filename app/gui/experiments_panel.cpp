@@ -102,7 +102,7 @@ void ExperimentsPanel::add(bool duplicate) {
   }
   e["name"] = name;
   list.push_back(e);
-  doc_->set("/experiments", list, duplicate ? tr("Duplicate experiment") : tr("Add experiment"));
+  doc_->set("/experiments", list, duplicate ? tr("Duplicate experiment") : tr("Add experiment"), false);
   select(static_cast<int>(list.size()) - 1);
 }
 
@@ -110,7 +110,7 @@ void ExperimentsPanel::remove() {
   json list = doc_->value("/experiments");
   if (!list.is_array() || current() < 0 || current() >= static_cast<int>(list.size())) return;
   list.erase(list.begin() + current());
-  doc_->set("/experiments", list, tr("Remove experiment"));
+  doc_->set("/experiments", list, tr("Remove experiment"), false);
 }
 
 }  // namespace faultscape::gui

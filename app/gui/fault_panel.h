@@ -1,16 +1,13 @@
-// The fault model, campaign and protection of the selected experiment. Fault model and campaign
-// are forms over their JSON objects; the protection list is edited as JSON (its schemes are
-// defined and validated by the protection layer) and applied as one undoable edit.
+// The fault model, campaign and protection of the selected experiment: forms over the experiment's
+// "faults" and "campaign" objects and the protection editor over its "protection" array.
 #pragma once
 #include <QWidget>
-
-class QLabel;
-class QPlainTextEdit;
 
 namespace faultscape::gui {
 
 class JsonForm;
 class ProjectDocument;
+class ProtectionEditor;
 
 class FaultPanel : public QWidget {
   Q_OBJECT
@@ -20,18 +17,15 @@ class FaultPanel : public QWidget {
   QList<JsonForm*> forms() const;
   JsonForm* fault_form() const { return faults_; }
   JsonForm* campaign_form() const { return campaign_; }
-  // Problems under "experiments[i].protection" shown under the editor.
+  ProtectionEditor* protection() const { return protection_; }
+  // Problems under "experiments[i].protection" shown in the protection editor.
   void show_protection_problems(const QStringList& problems);
+  // The network's stage names, offered as hints by every "layers" field.
+  void set_stage_names(const QStringList& names);
 
  private:
-  void load_protection();
-  void apply_protection();
-
-  ProjectDocument* doc_;
-  int index_ = -1;
   JsonForm *faults_, *campaign_;
-  QPlainTextEdit* protection_;
-  QLabel* protection_error_;
+  ProtectionEditor* protection_;
 };
 
 }  // namespace faultscape::gui

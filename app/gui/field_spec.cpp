@@ -24,7 +24,7 @@ std::vector<FieldSpec> project_fields() {
       {"seed", tr("Seed"), T::Seed, tr("Default seed of every experiment's dataset shuffling and training"), 1},
       {"threads", tr("Threads"), T::Int, tr("LibTorch intra-op threads for training and campaigns; 0 = all cores"), 0,
        {}, 0, 1024},
-      {"output_dir", tr("Output directory"), T::Text,
+      {"output_dir", tr("Output directory"), T::Directory,
        tr("Where the results database and trained models go (relative to the working directory)"), "results"},
   };
 }
@@ -33,7 +33,8 @@ std::vector<FieldSpec> dataset_fields(const QStringList& datasets) {
   return {
       {"name", tr("Dataset"), T::Choice, tr("The images the model is trained and tested on"), "fashion-mnist",
        datasets},
-      {"path", tr("Path"), T::Text, tr("Directory of the dataset files; empty = the standard location"), ""},
+      {"path", tr("Path"), T::Directory, tr("Directory of the dataset files; empty = the standard location"), "",
+       {}, 0, 2147483647, tr("the standard location")},
       {"train_limit", tr("Training images"), T::Int, tr("Use only the first N training images; 0 = all"), 0},
       {"test_limit", tr("Test images"), T::Int, tr("Use only the first N test images; 0 = all"), 0},
       {"normalize", tr("Normalize"), T::Bool, tr("Subtract the training mean and divide by the std per channel"),
@@ -62,7 +63,8 @@ std::vector<FieldSpec> model_fields(const QStringList& models) {
       {"width", tr("Width"), T::Real, tr("Channel multiplier of cnv, vgg, resnet and mlp hidden sizes"), 1.0},
       {"act_clip", tr("Activation clip"), T::Real, tr("Initial clipping bound of the activation quantizers"), 1.0},
       {"learnable_clip", tr("Learnable clip"), T::Bool, tr("PACT-style trainable clipping bound"), false},
-      {"file", tr("TorchScript file"), T::Text, tr("The .pt file imported when the architecture is torchscript"), ""},
+      {"file", tr("TorchScript file"), T::File, tr("The .pt file imported when the architecture is torchscript"), "",
+       {tr("TorchScript modules (*.pt *.pth)"), tr("All files (*)")}},
   };
 }
 
@@ -79,8 +81,9 @@ std::vector<FieldSpec> training_fields() {
        tr("Cross-entropy, or squared hinge as used for binarized networks (FAT paper)"), "cross_entropy",
        {"cross_entropy", "squared_hinge"}},
       {"seed", tr("Seed"), T::Seed, tr("Initialisation and shuffling seed; defaults to the project seed"), 1},
-      {"checkpoint", tr("Model file"), T::Text,
-       tr("Where the trained model is saved; empty = <output_dir>/<project>/<experiment>.pt"), ""},
+      {"checkpoint", tr("Model file"), T::SaveFile,
+       tr("Where the trained model is saved; empty = <output_dir>/<project>/<experiment>.pt"), "",
+       {tr("Faultscape models (*.pt)"), tr("All files (*)")}, 0, 2147483647, tr("<output_dir>/<project>/<experiment>.pt")},
       {"eval_batch_size", tr("Eval batch size"), T::Int, tr("Test images per forward pass when evaluating"), 1000, {}, 1},
   };
 }
@@ -152,6 +155,13 @@ std::vector<FieldSpec> campaign_fields() {
       {"cache_mb", tr("Cache (MB)"), T::Int, tr("Memory for cached fault-free activations (prefix reuse)"), 2048},
       {"fault_batch", tr("Fault batch"), T::Int,
        tr("Stuck sweep: fault instances stacked per forward pass; 0 = automatic"), 0, {}, 0, 4096},
+      {"protection_grid", tr("Protection grid"), T::Json,
+       tr("Design space: a list of axes, each a list of alternatives (a protection list, or one scheme object whose "
+          "list values are swept); every combination is run and Pareto-sorted by accuracy vs hardware cost"),
+       json(), {}, 0, 2147483647, tr("none, e.g. [[[], {\"scheme\": \"tmr\"}], [[], {\"scheme\": \"ranger\"}]]")},
+      {"pareto", tr("Pareto objectives"), T::Text,
+       tr("Objectives of the design-space Pareto front: NAME:max or NAME:min, comma-separated, nested keys with /"),
+       json(), {}, 0, 2147483647, tr("accuracy/mean:max,overhead/hardware_cost:min")},
   };
 }
 

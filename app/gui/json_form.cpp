@@ -2,13 +2,18 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleValidator>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QRegularExpressionValidator>
 #include <QSignalBlocker>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "project_document.h"
@@ -51,6 +56,14 @@ json choice_value(const QString& text) {
   return is_int ? json(i) : json(text.toStdString());
 }
 
+bool is_path(T type) { return type == T::File || type == T::SaveFile || type == T::Directory; }
+
+// Paths under the working directory stay relative (the project runs from there), others absolute.
+QString portable_path(const QString& path) {
+  const QString rel = QDir::current().relativeFilePath(path);
+  return rel.startsWith("..") ? QDir::cleanPath(path) : rel;
+}
+
 QString scalar_text(const json& v) {
   if (v.is_string()) return QString::fromStdString(v.get<std::string>());
   if (v.is_null()) return {};
@@ -89,7 +102,7 @@ JsonForm::JsonForm(const QString& title, ProjectDocument* doc, std::vector<Field
     rows_.push_back(std::move(row));
   }
   for (Row& row : rows_) {
-    build_editor(row);
+    QWidget* placed = build_editor(row);
     row.error = new QLabel;
     row.error->setStyleSheet("color: #D55E00;");
     row.error->setWordWrap(true);
@@ -98,7 +111,7 @@ JsonForm::JsonForm(const QString& title, ProjectDocument* doc, std::vector<Field
     auto* v = new QVBoxLayout(cell);
     v->setContentsMargins(0, 0, 0, 0);
     v->setSpacing(1);
-    v->addWidget(row.editor);
+    v->addWidget(placed);
     v->addWidget(row.error);
     auto* label = new QLabel(row.spec.label);
     label->setToolTip(row.spec.tooltip);
@@ -109,7 +122,9 @@ JsonForm::JsonForm(const QString& title, ProjectDocument* doc, std::vector<Field
     setToolTip(tr("Unchecked: the experiment has no \"%1\" object").arg(title));
     connect(this, &QGroupBox::toggled, this, [this](bool on) {
       if (loading_) return;
-      doc_->set(base_, on ? json::object() : json(), on ? tr("Enable %1").arg(this->title()) : tr("Disable %1").arg(this->title()));
+      const QString what = on ? tr("Enable %1").arg(this->title()) : tr("Disable %1").arg(this->title());
+      if (!on && remove_when_off_) doc_->remove(base_, what);
+      else doc_->set(base_, on ? on_value_ : json(), what, false);
     });
   }
   connect(doc_, &ProjectDocument::changed, this, [this](const QString& pointer) {
@@ -119,16 +134,16 @@ JsonForm::JsonForm(const QString& title, ProjectDocument* doc, std::vector<Field
   connect(doc_, &ProjectDocument::reloaded, this, &JsonForm::load);
 }
 
-void JsonForm::build_editor(Row& row) {
+QWidget* JsonForm::build_editor(Row& row) {
   const FieldSpec& s = row.spec;
   const std::string key = s.key;
+  QWidget* placed = nullptr;
   switch (s.type) {
     case T::Choice: {
       auto* c = new QComboBox;
       c->addItems(s.choices);
       connect(c, &QComboBox::textActivated, this, [this, key](const QString& t) {
-        for (const Row& r : rows_)
-          if (r.spec.key == key) write(r, choice_value(t));
+        if (Row* r = find_row(key)) write(*r, choice_value(t));
       });
       row.editor = c;
       break;
@@ -138,8 +153,7 @@ void JsonForm::build_editor(Row& row) {
       b->setRange(static_cast<int>(s.min), static_cast<int>(std::min(s.max, 2147483647.0)));
       b->setKeyboardTracking(false);
       connect(b, &QSpinBox::valueChanged, this, [this, key](int v) {
-        for (const Row& r : rows_)
-          if (r.spec.key == key && !loading_) write(r, v);
+        if (Row* r = find_row(key); r && !loading_) write(*r, v);
       });
       row.editor = b;
       break;
@@ -147,8 +161,7 @@ void JsonForm::build_editor(Row& row) {
     case T::Bool: {
       auto* b = new QCheckBox;
       connect(b, &QCheckBox::toggled, this, [this, key](bool v) {
-        for (const Row& r : rows_)
-          if (r.spec.key == key && !loading_) write(r, v);
+        if (Row* r = find_row(key); r && !loading_) write(*r, v);
       });
       row.editor = b;
       break;
@@ -157,23 +170,99 @@ void JsonForm::build_editor(Row& row) {
       auto* e = new QLineEdit;
       if (s.type == T::Real) e->setValidator(new QDoubleValidator(e));
       if (s.type == T::Seed) e->setValidator(new QRegularExpressionValidator(QRegularExpression("[0-9]{1,20}"), e));
-      const T type = s.type;
-      connect(e, &QLineEdit::editingFinished, this, [this, key, e, type] {
-        for (const Row& r : rows_) {
-          if (r.spec.key != key || loading_) continue;
-          const QString t = e->text().trimmed();
-          if (type == T::Real) write(r, t.isEmpty() ? r.spec.fallback : json(t.toDouble()));
-          else if (type == T::Seed) write(r, t.isEmpty() ? r.spec.fallback : json(t.toULongLong()));
-          else if (type == T::List) write(r, parse_list(t, r.spec.fallback));
-          else write(r, t.toStdString());
-        }
-      });
+      connect(e, &QLineEdit::editingFinished, this, [this, key] { commit_text(key); });
       row.editor = e;
-      if (s.type == T::List) e->setPlaceholderText(list_text(s.fallback).isEmpty() ? tr("(none)") : list_text(s.fallback));
+      if (!s.placeholder.isEmpty()) e->setPlaceholderText(s.placeholder);
+      else if (s.type == T::List) e->setPlaceholderText(list_text(s.fallback).isEmpty() ? tr("(none)") : list_text(s.fallback));
+      if (is_path(s.type)) placed = with_picker(row, e);
     }
   }
   row.editor->setToolTip(s.tooltip);
   row.editor->setObjectName(QString::fromStdString(key));
+  return placed ? placed : row.editor;
+}
+
+// A line edit followed by a "…" button that opens a (non-native, non-blocking) file dialog.
+QWidget* JsonForm::with_picker(Row& row, QLineEdit* edit) {
+  auto* box = new QWidget;
+  auto* h = new QHBoxLayout(box);
+  h->setContentsMargins(0, 0, 0, 0);
+  h->setSpacing(2);
+  auto* pick = new QToolButton;
+  pick->setText(QString::fromUtf8("…"));
+  pick->setObjectName(QString::fromStdString(row.spec.key) + "_pick");
+  pick->setToolTip(row.spec.type == T::Directory ? tr("Choose a directory") : tr("Choose a file"));
+  const std::string key = row.spec.key;
+  connect(pick, &QToolButton::clicked, this, [this, key] { pick_path(key); });
+  h->addWidget(edit, 1);
+  h->addWidget(pick);
+  return box;
+}
+
+void JsonForm::pick_path(const std::string& key) {
+  Row* r = find_row(key);
+  if (!r) return;
+  auto* edit = static_cast<QLineEdit*>(r->editor);
+  auto* dialog = new QFileDialog(this, tr("%1: %2").arg(title(), r->spec.label));
+  dialog->setObjectName("path_picker");
+  dialog->setOption(QFileDialog::DontUseNativeDialog);  // the same dialog everywhere, and scriptable in tests
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  const QFileInfo current(edit->text().trimmed());
+  if (!edit->text().trimmed().isEmpty()) dialog->setDirectory(current.isDir() ? current.filePath() : current.path());
+  if (r->spec.type == T::Directory) {
+    dialog->setFileMode(QFileDialog::Directory);
+    dialog->setOption(QFileDialog::ShowDirsOnly);
+  } else {
+    dialog->setFileMode(r->spec.type == T::File ? QFileDialog::ExistingFile : QFileDialog::AnyFile);
+    dialog->setAcceptMode(r->spec.type == T::File ? QFileDialog::AcceptOpen : QFileDialog::AcceptSave);
+    if (!r->spec.choices.isEmpty()) dialog->setNameFilters(r->spec.choices);
+  }
+  connect(dialog, &QFileDialog::fileSelected, this, [this, key](const QString& path) {
+    Row* r = find_row(key);
+    if (!r || path.isEmpty()) return;
+    static_cast<QLineEdit*>(r->editor)->setText(portable_path(path));
+    commit_text(key);
+  });
+  dialog->open();  // window-modal, returns at once
+}
+
+// A text-like field was edited: the document gets the value it reads as (absent when emptied and
+// the engine's default is "absent").
+void JsonForm::commit_text(const std::string& key) {
+  Row* r = find_row(key);
+  if (!r || loading_) return;
+  const QString t = static_cast<QLineEdit*>(r->editor)->text().trimmed();
+  const json absent(json::value_t::discarded);
+  const json emptied = r->spec.fallback.is_null() ? absent : r->spec.fallback;
+  switch (r->spec.type) {
+    case T::Real: write(*r, t.isEmpty() ? emptied : json(t.toDouble())); break;
+    case T::Seed: write(*r, t.isEmpty() ? emptied : json(t.toULongLong())); break;
+    case T::List: write(*r, parse_list(t, r->spec.fallback)); break;
+    case T::Json: {
+      if (t.isEmpty()) {
+        r->local_error.clear();
+        write(*r, absent);
+        break;
+      }
+      const json v = json::parse(t.toStdString(), nullptr, false);
+      r->local_error = v.is_discarded() ? tr("not valid JSON; the project keeps its previous value") : QString();
+      if (!v.is_discarded()) write(*r, v);
+      show_row_errors(*r, engine_errors_.value(QString::fromStdString(key)));
+      break;
+    }
+    default: write(*r, t.isEmpty() && r->spec.fallback.is_null() ? absent : json(t.toStdString()));
+  }
+}
+
+JsonForm::Row* JsonForm::find_row(const std::string& key) {
+  for (Row& r : rows_)
+    if (r.spec.key == key) return &r;
+  return nullptr;
+}
+
+void JsonForm::set_toggle(const json& on_value, bool remove_when_off) {
+  on_value_ = on_value;
+  remove_when_off_ = remove_when_off;
 }
 
 json JsonForm::object() const {
@@ -220,6 +309,10 @@ void JsonForm::load_row(Row& row, const json& obj) {
     case T::List:
       static_cast<QLineEdit*>(row.editor)->setText(list_text(v));
       break;
+    case T::Json:
+      static_cast<QLineEdit*>(row.editor)->setText(v.is_null() ? QString() : QString::fromStdString(v.dump()));
+      row.local_error.clear();
+      break;
     default:
       static_cast<QLineEdit*>(row.editor)->setText(scalar_text(v));
   }
@@ -227,7 +320,9 @@ void JsonForm::load_row(Row& row, const json& obj) {
 
 void JsonForm::write(const Row& row, const json& value) {
   if (loading_ || !bound_) return;
-  doc_->set(base_ + "/" + row.spec.key, value, tr("%1: %2").arg(title(), row.spec.label));
+  const QString what = tr("%1: %2").arg(title(), row.spec.label);
+  if (value.is_discarded()) doc_->remove(base_ + "/" + row.spec.key, what);
+  else doc_->set(base_ + "/" + row.spec.key, value, what);
 }
 
 int JsonForm::show_problems(const QStringList& problems) {
@@ -241,6 +336,10 @@ int JsonForm::show_problems(const QStringList& problems) {
     if (prefix.isEmpty() && p.startsWith("experiments")) continue;
     // The root object's problems have no prefix: "name: ..." reads as ".name: ...".
     QString rest = prefix.isEmpty() ? "." + p : p.mid(prefix.size());
+    bool nested = false;
+    for (const QString& n : nested_)
+      nested = nested || (rest.startsWith("." + n) && QString(".:[").contains(rest.mid(n.size() + 1, 1)));
+    if (nested) continue;
     bool matched = false;
     for (const Row& r : rows_) {
       const QString key = "." + QString::fromStdString(r.spec.key).replace('/', '.');
@@ -252,16 +351,23 @@ int JsonForm::show_problems(const QStringList& problems) {
     if (!matched) section << (rest.startsWith('.') ? rest.mid(1) : rest.mid(rest.indexOf(':') + 1).trimmed());
   }
   int count = section.size();
+  engine_errors_ = by_key;
   for (Row& r : rows_) {
     const QStringList list = by_key.value(QString::fromStdString(r.spec.key));
-    r.error->setText(list.join("\n"));
-    r.error->setVisible(!list.isEmpty());
-    r.editor->setStyleSheet(list.isEmpty() ? QString() : "border: 1px solid #D55E00;");
+    show_row_errors(r, list);
     count += list.size();
   }
   section_error_->setText(section.join("\n"));
   section_error_->setVisible(!section.isEmpty());
   return count;
+}
+
+void JsonForm::show_row_errors(Row& r, const QStringList& engine) {
+  QStringList all = engine;
+  if (!r.local_error.isEmpty()) all.prepend(r.local_error);
+  r.error->setText(all.join("\n"));
+  r.error->setVisible(!all.isEmpty());
+  r.editor->setStyleSheet(all.isEmpty() ? QString() : "border: 1px solid #D55E00;");
 }
 
 QWidget* JsonForm::editor(const std::string& key) const {

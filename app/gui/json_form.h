@@ -1,6 +1,7 @@
 // A form editing one object of the project document (e.g. /experiments/0/faults) through
 // FieldSpecs: every change is an undoable document edit, the form follows undo / redo and
-// external edits, and validation problems appear inline under the field they concern.
+// external edits, and validation problems appear inline under the field they concern. Path fields
+// carry a "…" button opening a file dialog.
 #pragma once
 #include <QGroupBox>
 #include <QHash>
@@ -10,6 +11,7 @@
 
 class QFormLayout;
 class QLabel;
+class QLineEdit;
 
 namespace faultscape::gui {
 
@@ -33,23 +35,40 @@ class JsonForm : public QGroupBox {
   QWidget* editor(const std::string& key) const;
   // The inline error text currently shown for a key.
   QString error_text(const std::string& key) const;
-  // Replaces the choices of a Choice or the hint of a List field (stage names for "layers").
+  // Adds a hint to a field's tooltip (stage names for "layers").
   void set_hint(const std::string& key, const QString& hint);
+  // Optional forms: the object written when the box is ticked (default {}), and whether unticking
+  // removes the key (absence = off, e.g. training.fault_aware) rather than writing null.
+  void set_toggle(const nlohmann::json& on_value, bool remove_when_off);
+  // Keys edited by forms of their own (training's "fault_aware"): their problems are not shown here.
+  void set_nested(const QStringList& keys) { nested_ = keys; }
 
  private:
   struct Row {
     FieldSpec spec;
     QWidget* editor = nullptr;
     QLabel* error = nullptr;
+    QString local_error;  // the text could not be read (Json fields), shown with the engine's problems
   };
-  void build_editor(Row& row);
+  // Creates row.editor; returns the widget to place in the form (the editor, or it with a button).
+  QWidget* build_editor(Row& row);
+  QWidget* with_picker(Row& row, QLineEdit* edit);
+  void pick_path(const std::string& key);
+  void commit_text(const std::string& key);
+  Row* find_row(const std::string& key);
+  void show_row_errors(Row& row, const QStringList& engine);
   void load_row(Row& row, const nlohmann::json& object);
   void write(const Row& row, const nlohmann::json& value);
   nlohmann::json object() const;
 
+  QHash<QString, QStringList> engine_errors_;  // the last problems per key, kept for local errors
+
   ProjectDocument* doc_;
   std::vector<Row> rows_;
   bool optional_;
+  nlohmann::json on_value_ = nlohmann::json::object();
+  bool remove_when_off_ = false;
+  QStringList nested_;
   std::string base_;
   QLabel* section_error_;
   QFormLayout* form_;

@@ -225,7 +225,8 @@ void MainWindow::connect_worker() {
     model_->show_summary(s);
     QStringList names;
     for (const auto& st : s.value("stages", json::array())) names << QString::fromStdString(st.value("name", ""));
-    faults_->fault_form()->set_hint("layers", tr("Stages: %1").arg(names.join(", ")));
+    faults_->set_stage_names(names);
+    model_->set_stage_names(names);
   });
   connect(worker_, &EngineWorker::summary_failed, this, [this](quint64 request, const QString& error) {
     if (request == summary_request_) model_->show_summary_error(error);

@@ -22,15 +22,28 @@ QString compact_number(double v) {
 ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) {
   std::vector<FieldSpec> exp = {
       {"name", tr("Experiment name"), FieldSpec::Type::Text, tr("Unique within the project; names its runs"), ""},
-      {"load", tr("Trained model file"), FieldSpec::Type::Text,
-       tr("A model file saved by an earlier training run (.pt) to load instead of training; empty = train"), ""}};
+      {"load", tr("Trained model file"), FieldSpec::Type::File,
+       tr("A model file saved by an earlier training run (.pt) to load instead of training; empty = train"), "",
+       {tr("Faultscape models (*.pt)"), tr("All files (*)")}, 0, 2147483647, tr("none: train the model")}};
   experiment_ = new JsonForm(tr("Experiment"), doc, exp, false);
+  // The sections below (and the Faults tab) show their own problems.
+  experiment_->set_nested({"dataset", "model", "training", "faults", "campaign", "protection"});
   model_ = new JsonForm(tr("Model"), doc, model_fields(zoo_model_names()), false);
   dataset_ = new JsonForm(tr("Dataset"), doc, dataset_fields(dataset_names_list()), false);
   training_ = new JsonForm(tr("Training"), doc, training_fields(), false);
+  // Absent = off, so unticking removes the object (and plain training keeps its config hash).
+  QStringList nested;
+  for (TrainingSection& s : training_sections()) {
+    auto* form = new JsonForm(s.title, doc, std::move(s.fields), true);
+    form->set_toggle(s.on_value, true);
+    form->setToolTip(s.tooltip + tr("; unticked: off (the key is absent)"));
+    sections_.emplace_back(s.key, form);
+    nested << QString::fromStdString(s.key);
+  }
+  training_->set_nested(nested);
   auto* forms = new QWidget;
   auto* col = new QVBoxLayout(forms);
-  for (JsonForm* f : {experiment_, model_, dataset_, training_}) col->addWidget(f);
+  for (JsonForm* f : this->forms()) col->addWidget(f);
   col->addStretch(1);
   auto* scroll = new QScrollArea;
   scroll->setWidget(forms);
@@ -61,7 +74,22 @@ ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) 
   box->addWidget(split);
 }
 
-QList<JsonForm*> ModelPanel::forms() const { return {experiment_, model_, dataset_, training_}; }
+QList<JsonForm*> ModelPanel::forms() const {
+  QList<JsonForm*> list = {experiment_, model_, dataset_, training_};
+  for (const auto& [key, form] : sections_) list << form;
+  return list;
+}
+
+JsonForm* ModelPanel::training_section(const std::string& key) const {
+  for (const auto& [k, form] : sections_)
+    if (k == key) return form;
+  return nullptr;
+}
+
+void ModelPanel::set_stage_names(const QStringList& names) {
+  const QString hint = tr("Stages: %1").arg(names.join(", "));
+  for (const auto& [key, form] : sections_) form->set_hint("layers", hint);
+}
 
 void ModelPanel::set_experiment(int index) {
   const std::string base = "/experiments/" + std::to_string(index);
@@ -69,6 +97,7 @@ void ModelPanel::set_experiment(int index) {
   model_->set_base(base + "/model");
   dataset_->set_base(base + "/dataset");
   training_->set_base(base + "/training");
+  for (const auto& [key, form] : sections_) form->set_base(base + "/training/" + key);
 }
 
 void ModelPanel::show_summary(const nlohmann::json& s) {

@@ -1,4 +1,6 @@
-// The model view of the selected experiment: its architecture, dataset and training forms, and the
+// The model view of the selected experiment: its architecture, dataset and training forms (with
+// fault-aware training, dropout and the robust-training methods as sections that exist in the
+// project only when ticked), and the
 // table of the network's stages (kind, output shape, parameters, MACs) measured by the engine
 // worker (building a model runs a forward pass, which never happens on the UI thread).
 #pragma once
@@ -21,6 +23,11 @@ class ModelPanel : public QWidget {
   void set_experiment(int index);
   QList<JsonForm*> forms() const;
   QTableWidget* stage_table() const { return table_; }
+  JsonForm* training_form() const { return training_; }
+  // The form of an optional training object ("fault_aware", "dropout", ...); nullptr when unknown.
+  JsonForm* training_section(const std::string& key) const;
+  // The network's stage names, offered as hints by the "layers" fields.
+  void set_stage_names(const QStringList& names);
 
  public Q_SLOTS:
   void show_summary(const nlohmann::json& summary);
@@ -29,6 +36,7 @@ class ModelPanel : public QWidget {
 
  private:
   JsonForm *experiment_, *model_, *dataset_, *training_;
+  std::vector<std::pair<std::string, JsonForm*>> sections_;  // training_sections(), in order
   QTableWidget* table_;
   QLabel* totals_;
 };

@@ -11,8 +11,11 @@ using nlohmann::json;
 // One JSON-pointer assignment; undo restores the previous value (or absence).
 class SetValueCommand : public QUndoCommand {
  public:
-  SetValueCommand(ProjectDocument* doc, std::string pointer, json before, bool existed, json after, const QString& text)
-      : doc_(doc), pointer_(std::move(pointer)), before_(std::move(before)), existed_(existed), after_(std::move(after)) {
+  // `after` discarded = remove the key.
+  SetValueCommand(ProjectDocument* doc, std::string pointer, json before, bool existed, json after, const QString& text,
+                  bool merge)
+      : doc_(doc), pointer_(std::move(pointer)), before_(std::move(before)), existed_(existed), after_(std::move(after)),
+        merge_(merge) {
     setText(text);
   }
   void redo() override { doc_->apply(pointer_, after_); }
@@ -20,7 +23,7 @@ class SetValueCommand : public QUndoCommand {
   int id() const override { return 1; }
   bool mergeWith(const QUndoCommand* other) override {
     auto* o = static_cast<const SetValueCommand*>(other);
-    if (o->pointer_ != pointer_) return false;
+    if (!merge_ || !o->merge_ || o->pointer_ != pointer_) return false;
     after_ = o->after_;
     return true;
   }
@@ -31,6 +34,7 @@ class SetValueCommand : public QUndoCommand {
   json before_;
   bool existed_;
   json after_;
+  bool merge_;
 };
 
 }  // namespace
@@ -42,12 +46,19 @@ json ProjectDocument::value(const std::string& pointer) const {
   return doc_.contains(p) ? doc_.at(p) : json();
 }
 
-void ProjectDocument::set(const std::string& pointer, const json& v, const QString& description) {
+void ProjectDocument::set(const std::string& pointer, const json& v, const QString& description, bool merge) {
   const json::json_pointer p(pointer);
   const bool existed = doc_.contains(p);
   if (existed && doc_.at(p) == v) return;
   const QString text = description.isEmpty() ? tr("Edit %1").arg(QString::fromStdString(pointer)) : description;
-  stack_.push(new SetValueCommand(this, pointer, existed ? doc_.at(p) : json(), existed, v, text));
+  stack_.push(new SetValueCommand(this, pointer, existed ? doc_.at(p) : json(), existed, v, text, merge));
+}
+
+void ProjectDocument::remove(const std::string& pointer, const QString& description) {
+  const json::json_pointer p(pointer);
+  if (!doc_.contains(p)) return;
+  const QString text = description.isEmpty() ? tr("Remove %1").arg(QString::fromStdString(pointer)) : description;
+  stack_.push(new SetValueCommand(this, pointer, doc_.at(p), true, json(json::value_t::discarded), text, false));
 }
 
 void ProjectDocument::apply(const std::string& pointer, const json& v) {

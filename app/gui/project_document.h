@@ -18,8 +18,12 @@ class ProjectDocument : public QObject {
   // The value at a JSON pointer ("/experiments/0/faults/kind"); null when absent.
   nlohmann::json value(const std::string& pointer) const;
   // Undoable assignment (parents created as needed); nothing happens when the value is unchanged.
-  // Successive edits of the same pointer merge into one undo step.
-  void set(const std::string& pointer, const nlohmann::json& value, const QString& description = {});
+  // Successive edits of the same pointer merge into one undo step (typing into a field), unless
+  // `merge` is false: structural edits (adding, removing, reordering) stay separate steps.
+  void set(const std::string& pointer, const nlohmann::json& value, const QString& description = {},
+           bool merge = true);
+  // Undoable removal of a key (absent = the engine's default); nothing happens when it is absent.
+  void remove(const std::string& pointer, const QString& description = {});
 
   QString path() const { return path_; }
   QUndoStack* undo_stack() { return &stack_; }
