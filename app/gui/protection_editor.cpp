@@ -54,6 +54,8 @@ ProtectionEditor::ProtectionEditor(ProjectDocument* doc, QWidget* parent)
   list_ = new QListWidget;
   list_->setObjectName("protection_list");
   list_->setMaximumHeight(120);
+  list_->setTextElideMode(Qt::ElideRight);  // the explicit parameters are also in the form below
+  list_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   list_->setToolTip(toolTip());
   add_ = new QToolButton;
   add_->setText(tr("Add"));
