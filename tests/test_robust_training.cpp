@@ -19,6 +19,7 @@
 #include "models/zoo.h"
 #include "project/config_json.h"
 #include "project/json_reader.h"
+#include "prune/channel_prune.h"
 #include "quant/quant_layers.h"
 #include "robust/robust_training.h"
 #include "train/evaluate.h"
@@ -255,6 +256,37 @@ class TestRobustTraining : public QObject {
     Network plain = lenet(data);
     plain->eval();
     QVERIFY(!torch::equal(plain->forward(data.test.images), after));
+  }
+
+  // Pruning a gated stage keeps the thresholds of the kept channels: the pruned network computes
+  // what the original computes with those channels zeroed, and its model file reloads.
+  void pruneGatedNetwork() {
+    DatasetSplit data = synthetic_data();
+    Network net = lenet(data);
+    LearnedThresholdConfig c;
+    c.enabled = true;
+    c.granularity = "channel";
+    c.init_percentile = 95;
+    LearnedThresholdTraining lt(net, c, 1);
+    lt.profile(data.train.images);
+    net->eval();
+    torch::NoGradGuard no_grad;
+    torch::Tensor x = data.test.images;
+    const std::vector<int64_t> keep = {0, 2, 3, 5}, drop = {1, 4};
+    // Reference: conv0's output channels 1 and 4 zeroed, the rest of the network unchanged.
+    torch::Tensor h = net->forward_range(x, 0, 1).clone();
+    h.index_fill_(1, torch::tensor(drop), 0.0);
+    torch::Tensor expected = net->forward_range(h, 1, net->size());
+    torch::Tensor kept_thresholds = lt.gates()[0]->threshold.index_select(0, torch::tensor(keep)).clone();
+    prune_stage_channels(net, 0, keep);
+    QCOMPARE(lt.gates()[0]->channels(), int64_t{4});
+    QVERIFY(torch::equal(lt.gates()[0]->threshold, kept_thresholds));
+    QVERIFY(torch::allclose(net->forward(x), expected, 1e-5, 1e-5));
+    std::filesystem::create_directories(FAULTSCAPE_TEST_TMP);
+    const std::string path = std::string(FAULTSCAPE_TEST_TMP) + "/threshold_pruned.pt";
+    save_model(net, path);
+    LoadedModel loaded = load_model(path);
+    QVERIFY(torch::equal(loaded.net->forward(x), net->forward(x)));
   }
 
   // A weight turned huge (an exponent bit flip) blows up the plain network; the gates drop it.

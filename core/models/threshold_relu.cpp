@@ -55,6 +55,14 @@ void ThresholdReLUImpl::reset() {
   threshold = register_parameter("threshold", t);
 }
 
+void ThresholdReLUImpl::keep_channels(const torch::Tensor& index) {
+  if (channels_ == 0) return;  // one threshold for the stage: unchanged
+  torch::NoGradGuard no_grad;
+  threshold.set_(threshold.index_select(0, index).clone());
+  if (threshold.grad().defined()) threshold.mutable_grad() = torch::Tensor();
+  channels_ = index.numel();
+}
+
 bool ThresholdReLUImpl::profiled() const { return torch::isfinite(threshold).all().item<bool>(); }
 
 torch::Tensor ThresholdReLUImpl::forward(const torch::Tensor& x) {

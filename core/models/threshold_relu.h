@@ -40,6 +40,8 @@ class ThresholdReLUImpl : public torch::nn::Cloneable<ThresholdReLUImpl> {
   bool profiled() const;  // every threshold finite
   int64_t channels() const { return channels_; }
   void set_sharpness(double k) { sharpness_ = k; }
+  // Keeps the thresholds of these channels only (channel pruning of the stage's layer).
+  void keep_channels(const torch::Tensor& index);
 
   torch::Tensor threshold;  // parameter "threshold": shape {} or {C}; +inf until profiled
 

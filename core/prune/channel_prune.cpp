@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "models/threshold_relu.h"
 #include "prune/channel_layers.h"
 
 namespace faultscape {
@@ -76,7 +77,8 @@ void prune_stage_channels(Network& net, int stage, const std::vector<int64_t>& k
     layer.linear->linear->options.out_features(index.numel());
   }
   for (const auto& m : net->stage(stage).module->children()) {
-    if (!shrink_batch_norm<torch::nn::BatchNorm2dImpl>(m.get(), index))
+    if (auto* gate = dynamic_cast<ThresholdReLUImpl*>(m.get())) gate->keep_channels(index);  // learned thresholds
+    else if (!shrink_batch_norm<torch::nn::BatchNorm2dImpl>(m.get(), index))
       shrink_batch_norm<torch::nn::BatchNorm1dImpl>(m.get(), index);
   }
   // The consumer's input: channels of a conv, or the features of those channels after flattening
