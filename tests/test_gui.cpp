@@ -263,6 +263,39 @@ class TestGui : public QObject {
     QVERIFY(!prot->form());
   }
 
+  // Every key of the protection and training tables, at its shown default, is accepted by the
+  // engine: the forms offer exactly the project file's knobs, with defaults it agrees with.
+  void form_tables_match_the_engine() {
+    auto w = open_default();
+    QVERIFY(w);
+    json project = w->document()->data();
+    json& experiment = project["experiments"][0];
+    auto with_defaults = [](const std::vector<FieldSpec>& fields, json object) {
+      for (const FieldSpec& f : fields)
+        if (!f.fallback.is_null()) object[json::json_pointer("/" + f.key)] = f.fallback;
+      if (object.contains("layers")) object["layers"] = {"conv0"};  // some schemes require stages
+      return object;
+    };
+    json protection = json::array();
+    for (const QString& scheme : protection_schemes()) {
+      json item = with_defaults(protection_fields(scheme), {{"scheme", scheme.toStdString()}});
+      if (scheme == "qbound") item["mode"] = "optimized";  // tolerance and profile_images belong to this mode
+      protection.push_back(item);
+    }
+    experiment["protection"] = protection;
+    for (const TrainingSection& section : training_sections()) {
+      json object = with_defaults(section.fields, json::object());
+      object.update(section.on_value);
+      experiment["training"][section.key] = object;
+    }
+    const QStringList problems = validate_project(project);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join("\n")));
+    // And the engine does check these objects: an unknown key is reported.
+    experiment["protection"][0]["typo"] = 1;
+    experiment["training"]["fault_aware"]["typo"] = 1;
+    QCOMPARE(validate_project(project).size(), 2);
+  }
+
   void campaign_grid_and_training_sections() {
     auto w = open_default();
     QVERIFY(w);
