@@ -332,6 +332,11 @@ class TestRobustTraining : public QObject {
     QVERIFY(same_bits(clean, net));
     for (const auto& p : net->parameters()) QVERIFY(!p.grad().defined());
     QCOMPARE(bf.skipped(), int64_t{1});
+    // So is a finite loss above max_loss.
+    bf.inject();
+    QVERIFY(!bf.restore(torch::full({}, 1e6)));
+    QVERIFY(same_bits(clean, net));
+    QCOMPARE(bf.skipped(), int64_t{2});
     (void)loss;
 
     // Through the trainer with a zero learning rate: every step faulted, weights unchanged at the end.
@@ -507,7 +512,7 @@ class TestRobustTraining : public QObject {
     nlohmann::json good = {
         {"learned_threshold", {{"granularity", "channel"}, {"lambda", 1e-4}, {"init_percentile", 99}, {"epochs", 1}}},
         {"quant_bound", {{"lambda", 0.01}, {"penalty", "l1"}}},
-        {"bitflip_training", {{"ber", 1e-5}, {"format", "int8"}, {"bit_field", "sign"}}},
+        {"bitflip_training", {{"ber", 1e-5}, {"format", "int8"}, {"bit_field", "sign"}, {"max_loss", 50}}},
         {"saturating_weights", {{"function", "atan"}, {"factor", 2}}}};
     TrainConfig c = parse_train_config(good, "t.json");
     QVERIFY(c.learned_threshold.enabled && c.quant_bound.enabled && c.bitflip_training.enabled &&
@@ -516,6 +521,7 @@ class TestRobustTraining : public QObject {
     QCOMPARE(c.learned_threshold.epochs, 1);
     QCOMPARE(c.quant_bound.penalty, std::string("l1"));
     QCOMPARE(c.bitflip_training.format, std::string("int8"));
+    QCOMPARE(c.bitflip_training.max_loss, 50.0);
     QCOMPARE(c.saturating_weights.factor, 2.0);
     QCOMPARE(to_json(parse_train_config(to_json(c), "written")), to_json(c));
     // An empty object switches a method on with its defaults; plain training writes none of the keys.

@@ -120,6 +120,8 @@ void add_robust_training_options(CLI::App& cmd, nlohmann::json& e) {
                                        "comma-separated conv / linear stages (default: all)");
   cmd.add_option_function<std::string>("--bitflip-tensors", list("bitflip_training", "tensors"),
                                        "comma-separated: weight,bias,bn (default weight,bias)");
+  cmd.add_option_function<std::string>("--bitflip-max-loss", set("bitflip_training", "max_loss"),
+                                       "skip the update of a step whose faulty loss exceeds this (default 100)");
   cmd.add_option_function<std::string>("--saturating", set("saturating_weights", "function"),
                                        "train with saturating weights: tanh | atan");
   cmd.add_option_function<std::string>("--saturating-factor", set("saturating_weights", "factor"),

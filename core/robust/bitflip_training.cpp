@@ -33,7 +33,8 @@ void BitflipTraining::inject() {
 
 bool BitflipTraining::restore(const torch::Tensor& loss) {
   log_.undo(sites_);
-  if (std::isfinite(loss.item<double>())) return true;
+  const double l = loss.item<double>();
+  if (std::isfinite(l) && l <= config_.max_loss) return true;
   for (auto& p : net_->parameters()) p.mutable_grad() = torch::Tensor();  // the optimizer skips undefined grads
   ++skipped_;
   return false;

@@ -6,8 +6,10 @@
 //      loss under faults;
 //   3. restores the clean weights bit for bit from the undo log before the optimizer step, which
 //      therefore updates the clean weights with the faulty-network gradient.
-// A step whose loss is not finite (an exponent flip of an fp32 weight can overflow the logits)
-// contributes no update: its gradients are dropped and the step is counted as skipped.
+// A step whose loss is not finite or exceeds max_loss (an exponent flip of an fp32 weight turns the
+// logits into ~1e38) contributes no update: its gradients are dropped and the step is counted as
+// skipped. Such gradients are ~1e35 times the clean ones and would swamp Adam's moment estimates
+// for thousands of steps (measured: 68 % instead of 88 % on LeNet-5 without this rule).
 #pragma once
 #include <nlohmann/json.hpp>
 #include <torch/types.h>

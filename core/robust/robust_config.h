@@ -4,7 +4,7 @@
 //   training.learned_threshold  {granularity, lambda, penalty, init_percentile, profile_images, layers,
 //                                epochs, sharpness}                      (note 000, second approach; FitAct)
 //   training.quant_bound        {lambda, penalty, weights, min_bound}    (note 000, first approach; PACT)
-//   training.bitflip_training   {ber, format, bit_field, layers, tensors} (FTT-NAS, paper 004)
+//   training.bitflip_training   {ber, format, bit_field, layers, tensors, max_loss} (FTT-NAS, paper 004)
 //   training.saturating_weights {function, factor, layers}               (abstracts, paper 003)
 //
 // Read by core/robust/robust_json.cpp (path-named problems), applied by core/robust/robust_training.h.
@@ -48,6 +48,9 @@ struct BitflipTrainingConfig {
   std::string bit_field = "all";                          // all | sign | exponent | mantissa
   std::vector<std::string> layers;                        // empty = every conv / linear stage
   std::vector<std::string> tensors = {"weight", "bias"};  // weight | bias | bn
+  // A step whose faulty loss exceeds this (or is not finite) updates nothing: an fp32 exponent flip
+  // gives losses ~1e35 whose gradients would swamp the optimizer's state (Adam's second moment).
+  double max_loss = 100;
 };
 
 // Saturating weights during training: w = s * tanh(v) or s * 2/pi * atan(v), v the trained

@@ -45,7 +45,7 @@ json to_json(const QuantBoundConfig& c) {
 
 json to_json(const BitflipTrainingConfig& c) {
   return {{"ber", c.ber}, {"format", c.format}, {"bit_field", c.bit_field}, {"layers", c.layers},
-          {"tensors", c.tensors}};
+          {"tensors", c.tensors}, {"max_loss", c.max_loss}};
 }
 
 json to_json(const SaturatingTrainingConfig& c) {
@@ -87,6 +87,7 @@ void read_config(Reader& r, BitflipTrainingConfig& c) {
   r.get_choice("bit_field", c.bit_field, {"all", "sign", "exponent", "mantissa"});
   read_names(r, "layers", c.layers);
   read_names(r, "tensors", c.tensors, {"weight", "bias", "bn"});
+  r.get_number("max_loss", c.max_loss, positive, "a number > 0");
   r.report_unknown();
 }
 
