@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "protect/redundancy.h"
 #include "protect/schemes.h"
 #include "protect/stored_weight.h"
+#include "train/subnetwork.h"
 #include "train/trainer.h"
 
 #include <QtTest>
@@ -349,6 +351,20 @@ class TestProtect : public QObject {
     QVERIFY(!same(net->forward_range(faulty, vote, net->size()), golden));
   }
 
+  void protected_logits_layer_is_still_not_an_activation_site() {
+    // Activation faults skip the logits layer; a checker after it must not turn it into a site.
+    Network base = lenet();
+    Network tmr = protect(base, json::array({{{"scheme", "tmr"}, {"layers", {"fc2"}}}}), {});
+    QCOMPARE(tmr->stage(tmr->size() - 1).name, std::string("fc2_vote"));
+    FaultModel f;
+    f.target = "activations";
+    std::vector<std::string> plain, guarded;
+    for (int s : selected_stages(base, f, false)) plain.push_back(base->stage(s).name);
+    for (int s : selected_stages(tmr, f, false)) guarded.push_back(tmr->stage(s).name);
+    QVERIFY(std::find(plain.begin(), plain.end(), "fc2") == plain.end());
+    QVERIFY(plain == guarded);
+  }
+
   void optimized_quantization_bound_keeps_accuracy_within_tolerance() {
     seed_everything(3);
     ModelConfig c;
@@ -387,6 +403,50 @@ class TestProtect : public QObject {
     } catch (const ConfigError& e) {
       QVERIFY(std::string(e.what()).find("labels") != std::string::npos);
     }
+  }
+
+  void subnetworks_bypass_and_average_gradients() {
+    seed_everything(5);
+    ModelConfig c;
+    c.name = "resnet20";
+    c.width = 0.25;
+    Network net = build_network(c, {1, 28, 28}, 10);
+    net->eval();
+    torch::Tensor x = images(8, 17);
+    const int block = net->stage_index("block1_1");
+    // The bypass scheme removes the stage: the network computes exactly the rest.
+    Network sub = protect(net, json::array({{{"scheme", "bypass"}, {"layers", {"block1_1"}}}}), {});
+    QCOMPARE(sub->size(), net->size() - 1);
+    QVERIFY(sub->stage_index("block1_1") < 0);
+    {
+      torch::InferenceMode inference;
+      QVERIFY(same(run(sub, x), forward_without(net, x, block)));
+      QVERIFY(!same(run(sub, x), run(net, x)));
+    }
+    // A stage that changes the shape cannot be removed.
+    for (const char* stage : {"conv0", "block2_0"}) {
+      try {
+        protect(net, json::array({{{"scheme", "bypass"}, {"layers", {stage}}}}), {});
+        QFAIL("no error for a shape-changing stage");
+      } catch (const ConfigError& e) {
+        QVERIFY(std::string(e.what()).find("cannot be removed") != std::string::npos);
+      }
+    }
+    // Training's loss averages the full and the sub-network's gradients (the paper's rule).
+    torch::Tensor y = torch::randint(0, 10, {8}, torch::kLong);
+    auto grads = [&](const std::function<torch::Tensor()>& loss) {
+      for (auto& p : net->parameters()) p.mutable_grad() = torch::Tensor();
+      loss().backward();
+      std::vector<torch::Tensor> g;
+      for (auto& p : net->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+      return g;
+    };
+    auto full = grads([&] { return compute_loss("cross_entropy", net->forward(x), y); });
+    auto without = grads([&] { return compute_loss("cross_entropy", forward_without(net, x, block), y); });
+    auto both = grads([&] {
+      return subnetwork_loss(net, x, y, compute_loss("cross_entropy", net->forward(x), y), {block}, "cross_entropy");
+    });
+    for (size_t i = 0; i < both.size(); ++i) QVERIFY(torch::allclose(both[i], (full[i] + without[i]) / 2, 1e-5, 1e-7));
   }
 
   void schemes_compose_in_order() {

@@ -64,6 +64,9 @@ void add_fat_options(CLI::App& cmd, nlohmann::json& e) {
       "dropout | dropout2d at the injection positions");
   cmd.add_option_function<double>("--dropout-p", [&e](double v) { e["training"]["dropout"]["p"] = v; },
                                   "dropout probability");
+  cmd.add_option_function<std::string>(
+      "--subnetwork-layers", [&e](const std::string& v) { e["training"]["subnetwork"]["layers"] = csv_list(v, false); },
+      "comma-separated stages trained to be removable (sub-networks, paper 003), e.g. block2_1");
 }
 
 // Robust-training flags (README "Training for fault tolerance"): written into training.learned_threshold,
@@ -205,6 +208,7 @@ int main(int argc, char** argv) {
   prune->add_flag("--correlate", prune_options.correlate,
                   "rank-correlate the vulnerability estimate with measured channel stuck-at drops");
   prune->add_option("--stuck-images", prune_options.stuck_images, "images for the estimate and the stuck-at ranking");
+  prune->add_option("--save", prune_options.save, "write the pruned, fine-tuned model here (loads like any model)");
   add_dataset_options(*prune, experiment);
 
   PlotOptions plot_options;

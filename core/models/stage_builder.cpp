@@ -17,9 +17,9 @@ int64_t StageBuilder::scaled(int64_t channels) const {
   return std::max<int64_t>(1, static_cast<int64_t>(std::lround(channels * config_.width)));
 }
 
-void StageBuilder::add_activation(torch::nn::Sequential& seq) const {
-  if (config_.act_bits > 0)
-    seq->push_back(QuantAct(config_.act_bits, config_.act_clip, config_.learnable_clip));
+void StageBuilder::add_activation(torch::nn::Sequential& seq, const ModelConfig& config) {
+  if (config.act_bits > 0)
+    seq->push_back(QuantAct(config.act_bits, config.act_clip, config.learnable_clip));
   else
     seq->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
 }

@@ -26,8 +26,10 @@ class StageBuilder {
   void custom(const std::string& name, const std::string& kind, torch::nn::Sequential seq,
               std::vector<int64_t> out_shape);
 
-  // ReLU for float activations, the quantized hardtanh otherwise.
-  void add_activation(torch::nn::Sequential& seq) const;
+  // ReLU for float activations, the quantized hardtanh otherwise (static: for modules that build
+  // their own activations, like the residual blocks).
+  void add_activation(torch::nn::Sequential& seq) const { add_activation(seq, config_); }
+  static void add_activation(torch::nn::Sequential& seq, const ModelConfig& config);
   int64_t scaled(int64_t channels) const;  // channels * width multiplier, at least 1
   const std::vector<int64_t>& shape() const { return shape_; }
 

@@ -5,20 +5,23 @@
 
 #include "models/stage_builder.h"
 #include "models/zoo.h"
+#include "protect/module_copy.h"
 #include "quant/quant_layers.h"
 
 namespace faultscape {
 namespace {
 
-class BasicBlockImpl : public torch::nn::Module {
+// Copyable, so that protection schemes can give a protected network its own copy of every block.
+class BasicBlockImpl : public torch::nn::Module, public CopyableModule {
  public:
-  BasicBlockImpl(int64_t in, int64_t out, int64_t stride, const StageBuilder& b, WeightQuant wq) {
+  BasicBlockImpl(int64_t in, int64_t out, int64_t stride, const ModelConfig& config, WeightQuant wq)
+      : in_(in), out_(out), stride_(stride), config_(config), wq_(wq) {
     conv1 = register_module("conv1", QuantConv2d(in, out, 3, stride, 1, false, wq));
     bn1 = register_module("bn1", torch::nn::BatchNorm2d(out));
     conv2 = register_module("conv2", QuantConv2d(out, out, 3, 1, 1, false, wq));
     bn2 = register_module("bn2", torch::nn::BatchNorm2d(out));
-    b.add_activation(act1);
-    b.add_activation(act2);
+    StageBuilder::add_activation(act1, config);
+    StageBuilder::add_activation(act2, config);
     register_module("act1", act1);
     register_module("act2", act2);
     if (stride != 1 || in != out) {
@@ -34,11 +37,22 @@ class BasicBlockImpl : public torch::nn::Module {
     return act2->forward(y + (shortcut ? shortcut->forward(x) : x));
   }
 
+  torch::nn::AnyModule copy_structure() const override;
+
   QuantConv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
   torch::nn::Sequential act1, act2, shortcut{nullptr};
+
+ private:
+  int64_t in_, out_, stride_;
+  ModelConfig config_;
+  WeightQuant wq_;
 };
 TORCH_MODULE(BasicBlock);
+
+torch::nn::AnyModule BasicBlockImpl::copy_structure() const {
+  return torch::nn::AnyModule(BasicBlock(in_, out_, stride_, config_, wq_));
+}
 
 void build_resnet(NetworkImpl& net, int64_t stem, const std::vector<int64_t>& widths, int blocks_per_stage) {
   StageBuilder b(net, net.config());
@@ -51,7 +65,7 @@ void build_resnet(NetworkImpl& net, int64_t stem, const std::vector<int64_t>& wi
       int64_t out = b.scaled(widths[s]);
       int64_t h = (in[1] - 1) / stride + 1, w = (in[2] - 1) / stride + 1;
       b.custom("block" + std::to_string(s + 1) + "_" + std::to_string(k), "block",
-               torch::nn::Sequential(BasicBlock(in[0], out, stride, b, wq)), {out, h, w});
+               torch::nn::Sequential(BasicBlock(in[0], out, stride, net.config(), wq)), {out, h, w});
     }
   }
   int64_t channels = b.shape()[0];

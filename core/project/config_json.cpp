@@ -103,6 +103,7 @@ json to_json(const TrainConfig& c) {
   if (c.fault_aware.enabled()) j["fault_aware"] = to_json(c.fault_aware);
   if (c.dropout.enabled()) j["dropout"] = to_json(c.dropout);
   robust_to_json(c.learned_threshold, c.quant_bound, c.bitflip_training, c.saturating_weights, j);
+  if (!c.subnetwork_layers.empty()) j["subnetwork"] = {{"layers", c.subnetwork_layers}};
   return j;
 }
 
@@ -149,7 +150,7 @@ void read_config(Reader& r, TrainConfig& c) {
   r.get_seed("seed", c.seed);
   r.get("checkpoint", c.checkpoint);
   r.get_int("eval_batch_size", c.eval_batch_size, 1);
-  for (const char* key : {"fault_aware", "dropout"})
+  for (const char* key : {"fault_aware", "dropout", "subnetwork"})
     if (r.has(key) && !r.value().at(key).is_object())
       r.problem(key, "expected an object, got " + describe_value(r.value().at(key)));
   Reader fat = r.object("fault_aware");
@@ -157,6 +158,16 @@ void read_config(Reader& r, TrainConfig& c) {
   Reader dropout = r.object("dropout");
   read_config(dropout, c.dropout);
   read_robust_configs(r, c.learned_threshold, c.quant_bound, c.bitflip_training, c.saturating_weights);
+  // Sub-networks (paper 003): {"layers": [stage names that training keeps removable]}.
+  Reader subnetwork = r.object("subnetwork");
+  if (const json* layers = subnetwork.array("layers")) {
+    for (size_t i = 0; i < layers->size(); ++i) {
+      if ((*layers)[i].is_string()) c.subnetwork_layers.push_back((*layers)[i].get<std::string>());
+      else subnetwork.problem("layers", "element " + std::to_string(i) + ": expected a stage name, got " +
+                                            describe_value((*layers)[i]));
+    }
+  }
+  subnetwork.report_unknown();
   r.report_unknown();
 }
 

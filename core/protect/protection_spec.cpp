@@ -42,6 +42,8 @@ ProtectionSpec read_one(Reader& r) {
   auto positive = [](double v) { return v > 0; };
   if (s.scheme == "tmr") {
     r.get_choice("vote", s.vote, {"median", "min"});
+  } else if (s.scheme == "bypass") {
+    if (s.layers.empty()) r.problem("layers", "bypass needs the stages to remove, e.g. [\"block2_1\"]");
   } else if (s.scheme == "replicate") {
     r.get_int("k", s.k, 0);
     read_stuck_values(r, s.stuck_values);
@@ -85,7 +87,7 @@ ProtectionSpec read_one(Reader& r) {
 }  // namespace
 
 std::vector<std::string> protection_schemes() {
-  return {"tmr", "replicate", "edac", "abft", "ranger", "clipact", "saturate", "scale", "qbound"};
+  return {"tmr", "replicate", "edac", "abft", "ranger", "clipact", "saturate", "scale", "qbound", "bypass"};
 }
 
 nlohmann::json ProtectionSpec::to_json() const {

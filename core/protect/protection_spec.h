@@ -13,7 +13,7 @@ class Problems;
 
 struct ProtectionSpec {
   std::string path;    // JSON path for messages: "protection[1]"
-  std::string scheme;  // tmr | replicate | edac | abft | ranger | clipact | saturate | scale | qbound
+  std::string scheme;  // tmr | replicate | edac | abft | ranger | clipact | saturate | scale | qbound | bypass
   std::vector<std::string> layers;  // stage names; empty = every conv / linear stage (range: but the last)
   std::string vote = "median";      // tmr: median | min (when all three replicas differ)
   std::string granularity = "layer";  // ranger / clipact: layer | channel

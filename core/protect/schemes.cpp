@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -16,6 +17,7 @@
 #include "protect/stored_weight.h"
 #include "quant/quant_layers.h"
 #include "quant/quantizer.h"
+#include "train/subnetwork.h"
 
 namespace faultscape {
 namespace {
@@ -131,6 +133,18 @@ Network apply_range(const Network& net, const ProtectionSpec& spec, const torch:
   return out;
 }
 
+// A sub-network (paper 003): the named stages, e.g. a layer flagged faulty, are removed.
+Network apply_bypass(const Network& net, const ProtectionSpec& spec, nlohmann::json& details) {
+  Network src = net;
+  std::vector<int> gone = bypassable_stages(src, spec.layers, spec.path + ".layers");
+  Network out = empty_like(net);
+  for (size_t i = 0; i < net->size(); ++i)
+    if (std::find(gone.begin(), gone.end(), static_cast<int>(i)) == gone.end())
+      out->add_stage(net->stage(i).name, net->stage(i).kind, copy_sequential(net->stage(i).module));
+  details["removed"] = spec.layers;
+  return out;
+}
+
 }  // namespace
 
 Network apply_scheme(const Network& net, const ProtectionSpec& spec, const torch::Tensor& images,
@@ -140,6 +154,7 @@ Network apply_scheme(const Network& net, const ProtectionSpec& spec, const torch
   if (spec.scheme == "tmr") out = apply_tmr(net, spec, details);
   else if (spec.scheme == "edac") out = apply_edac(net, spec, images, details);
   else if (spec.scheme == "ranger" || spec.scheme == "clipact") out = apply_range(net, spec, images, details);
+  else if (spec.scheme == "bypass") out = apply_bypass(net, spec, details);
   else if (spec.scheme == "replicate") out = apply_selective_replication(net, spec, images, details);
   else if (spec.scheme == "qbound") out = apply_qbound(net, spec, images, labels, details);
   else if (spec.scheme == "abft")

@@ -6,6 +6,7 @@
 //  - abft:     the layer wrapped with output checksums (detect + correct a single faulty output)
 //  - ranger / clipact: "<name>_range" stage after the layer's output (after its checker, if any)
 //  - saturate / scale: weights stored encoded (s tanh(v), s 2/pi atan(v), v / k)
+//  - bypass:   the named stages removed (a sub-network trained for it, paper 003)
 //  - qbound:   quantization bounds of weights and activations shrunk by a fixed or searched factor
 // Checker stages have kind "check": fault models select conv / linear stages by default, and stage
 // names of the unprotected network keep naming the same layers.

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fat/fat_config.h"
 #include "robust/robust_config.h"
@@ -26,6 +27,7 @@ struct TrainConfig {
   QuantBoundConfig quant_bound;              // quantization-bound regulariser (note 000)
   BitflipTrainingConfig bitflip_training;    // FTT weight bit-flip training (FTT-NAS)
   SaturatingTrainingConfig saturating_weights;  // w = s tanh(v) / s 2/pi atan(v) while training (003)
+  std::vector<std::string> subnetwork_layers;  // sub-networks (003): layers trained to be removable
 };
 
 }  // namespace faultscape

@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include "train/subnetwork.h"
+
 #include "quant/quant_layers.h"
 
 #include <torch/torch.h>
@@ -50,6 +52,8 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
   if (ctx.hooks.on_train_begin) ctx.hooks.on_train_begin(net, data);
   auto optimizer = make_optimizer(net, config);
   compute_loss(config.loss, torch::zeros({1, 2}), torch::zeros({1}, torch::kLong));  // validates the name early
+  const std::vector<int> subnetworks =
+      bypassable_stages(net, config.subnetwork_layers, "training.subnetwork.layers");
   torch::Generator gen = at::detail::createCPUGenerator(config.seed);
   const int64_t n = data.train.size();
   const int64_t batches = (n + config.batch_size - 1) / config.batch_size;
@@ -76,6 +80,7 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
       if (ctx.hooks.before_forward) ctx.hooks.before_forward(net);
       torch::Tensor logits = net->forward(x);
       torch::Tensor loss = compute_loss(config.loss, logits, y);
+      if (!subnetworks.empty()) loss = subnetwork_loss(net, x, y, loss, subnetworks, config.loss);
       if (ctx.hooks.extra_loss) loss = loss + ctx.hooks.extra_loss(net);
       loss.backward();
       if (!ctx.hooks.before_step || ctx.hooks.before_step(net, loss)) optimizer->step();
