@@ -48,8 +48,12 @@ void add_batch_norm(torch::nn::Module* m, int stage, const std::string& name, co
 std::vector<int> selected_stages(const Network& net, const FaultModel& fault, bool include_last) {
   std::vector<int> out;
   if (fault.layers.empty()) {
-    int last = static_cast<int>(net->size()) - 1;
-    for (int i = 0; i <= last; ++i)
+    // The logits layer: the last stage before any trailing checkers (a protected logits layer
+    // keeps being the logits layer, so protected and unprotected networks have the same sites).
+    const int end = static_cast<int>(net->size());
+    int last = end - 1;
+    while (last > 0 && net->stage(last).kind == "check") --last;
+    for (int i = 0; i < end; ++i)
       if (is_compute_stage(net->stage(i)) && (include_last || i != last)) out.push_back(i);
     return out;
   }

@@ -71,7 +71,7 @@ torch::Tensor EdacImpl::forward(const torch::Tensor& input) {
   torch::Tensor zero = torch::zeros({}, x.options());
   torch::Tensor out = zero_outside_ ? torch::where(main.ge(lo) & main.le(hi), main, zero) : main.clone();
   const int64_t spatial = main[0].numel() / c;
-  last_extra_ops = 3 * c * spatial;  // NaN test and two interval comparisons per value
+  last_extra_ops = (zero_outside_ ? 3 : 1) * c * spatial;  // NaN test (and two interval comparisons) per value
   if (d == 0) return out;
   torch::Tensor a = main.index_select(1, dup_), b = x.narrow(1, c, d);
   torch::Tensor fixed;
