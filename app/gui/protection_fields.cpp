@@ -129,6 +129,12 @@ const std::vector<Scheme>& schemes() {
           {"profile_images", tr("Profile images"), T::Int,
            tr("optimized: training images on which the accuracy of each factor is measured"), 2000, {}, 1},
           layers(conv)}},
+        {"bypass", tr("Bypass layers"),
+         tr("Removes the named stages (layers flagged faulty) from the network, which keeps its accuracy when it was "
+            "trained with sub-networks (sub-network abstract, paper 003)"),
+         {{"layers", tr("Layers"), T::List,
+           tr("The stages to remove, each keeping its input's shape (e.g. a residual block); required (paper 003)"),
+           json::array(), {}, 0, kNoMax, tr("required, e.g. block2_1")}}},
     };
   }();
   return table;

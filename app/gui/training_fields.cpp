@@ -105,7 +105,11 @@ std::vector<TrainingSection> training_sections() {
          {"all", "sign", "exponent", "mantissa"}},
         layers(tr("Stages whose weights are faulted during training"), tr("every conv / linear stage")),
         {"tensors", tr("Weight tensors"), T::List, tr("Which tensors of a layer are faulted (weight, bias, bn)"),
-         json::array({"weight", "bias"})}}},
+         json::array({"weight", "bias"})},
+        {"max_loss", tr("Max faulty loss"), T::Real,
+         tr("A step whose faulty loss exceeds this (> 0) or is not finite updates nothing: fp32 exponent flips would "
+            "swamp the optimizer"),
+         100.0}}},
       {"saturating_weights", tr("Saturating weights"),
        tr("Trains w = s*tanh(v) (or s*2/pi*atan(v)) with s = factor * max|w|, so the weights suit the saturate "
           "protection scheme (saturating-function abstract, paper 003)"),
@@ -114,6 +118,13 @@ std::vector<TrainingSection> training_sections() {
          "tanh", {"tanh", "atan"}},
         {"factor", tr("Factor"), T::Real, tr("s = factor * max|w| of the initial layer, a number > 1 (paper 003)"), 1.5},
         layers(tr("Stages trained with saturating weights"), tr("every float conv / linear stage"))}},
+      {"subnetwork", tr("Sub-networks"),
+       tr("Trains the full network and each sub-network with one selected layer left out on the same batches, so a "
+          "faulty layer can later be removed with the bypass scheme (sub-network abstract, paper 003)"),
+       json::object(),
+       {layers(tr("Stages training keeps removable, each keeping its input's shape, e.g. a residual block of resnet20 "
+                  "(paper 003)"),
+               tr("none: add the removable stages"))}},
   };
 }
 
