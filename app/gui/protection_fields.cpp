@@ -21,9 +21,9 @@ struct Scheme {
 constexpr double kNoMax = 2147483647;
 
 // Every scheme accepts "layers"; `all` says what absence means for this scheme.
-FieldSpec layers(const QString& all) {
-  return {"layers", tr("Layers"), T::List, tr("Stage names this scheme protects; empty = %1").arg(all), json::array(),
-          {}, 0, kNoMax, all};
+FieldSpec layers(const QString& all, const QString& paper) {
+  return {"layers", tr("Layers"), T::List, tr("Stage names this scheme protects; empty = %1 (%2)").arg(all, paper),
+          json::array(), {}, 0, kNoMax, all};
 }
 
 FieldSpec percentile(const QString& paper) {
@@ -45,6 +45,10 @@ const std::vector<Scheme>& schemes() {
     const QString ranger = tr("Chen et al., Ranger");
     const QString clipact = tr("Hoang et al., FT-ClipAct");
     const QString fat = tr("FAT paper, Zahid et al.");
+    const QString tmr = tr("classic TMR; hardening paper 002");
+    const QString abft = tr("Huang & Abraham ABFT");
+    const QString p003 = tr("paper 003");
+    const QString n000 = tr("note 000");
     return std::vector<Scheme>{
         {"tmr", tr("TMR (triplication + voter)"),
          tr("Triple modular redundancy: each layer is computed three times and a voter picks the output (classic TMR; "
@@ -52,7 +56,7 @@ const std::vector<Scheme>& schemes() {
          {{"vote", tr("Vote"), T::Choice,
            tr("What the voter outputs when all three replicas differ: their median, or the minimum (hardening paper 002)"),
            "median", {"median", "min"}},
-          layers(conv)}},
+          layers(conv, tmr)}},
         {"replicate", tr("Selective replication (FAT)"),
          tr("Triplicates the k channels whose stuck-at faults change the most predictions, with a voter after each "
             "such layer (%1, sec. V-C)").arg(fat),
@@ -66,7 +70,7 @@ const std::vector<Scheme>& schemes() {
            "auto"},
           {"profile_images", tr("Ranking images"), T::Int,
            tr("Training images used to measure each channel's stuck-at impact (%1)").arg(fat), 2000, {}, 1},
-          layers(conv)}},
+          layers(conv, fat)}},
         {"edac", tr("EDAC (channel duplication)"),
          tr("Duplicates the most vulnerable output channels and checks them in an EDAC layer with profiled intervals "
             "(%1)").arg(edac),
@@ -80,7 +84,7 @@ const std::vector<Scheme>& schemes() {
            tr("Zero non-duplicated values outside their channel's profiled interval; off = plain duplication (%1)")
                .arg(edac),
            true},
-          percentile(edac), profile_images(edac), layers(conv)}},
+          percentile(edac), profile_images(edac), layers(conv, edac)}},
         {"abft", tr("ABFT (checksums)"),
          tr("Algorithm-based fault tolerance: checksum rows computed with each layer locate and correct a single "
             "faulty output (Huang & Abraham)"),
@@ -88,17 +92,17 @@ const std::vector<Scheme>& schemes() {
            tr("Relative tolerance (> 0) of the checksum comparison before a syndrome counts as a fault (Huang & "
               "Abraham ABFT)"),
            1e-4},
-          layers(conv)}},
+          layers(conv, abft)}},
         {"ranger", tr("Ranger (clamp to bounds)"),
          tr("Clamps each layer's output to bounds profiled on training data (%1)").arg(ranger),
          {{"granularity", tr("Granularity"), T::Choice,
            tr("One bound pair per layer, or one per channel (%1)").arg(ranger), "layer", {"layer", "channel"}},
-          percentile(ranger), profile_images(ranger), layers(range)}},
+          percentile(ranger), profile_images(ranger), layers(range, ranger)}},
         {"clipact", tr("FT-ClipAct (clip to zero)"),
          tr("Like Ranger, but values outside the profiled bounds become 0 (%1)").arg(clipact),
          {{"granularity", tr("Granularity"), T::Choice,
            tr("One bound pair per layer, or one per channel (%1)").arg(clipact), "layer", {"layer", "channel"}},
-          percentile(clipact), profile_images(clipact), layers(range)}},
+          percentile(clipact), profile_images(clipact), layers(range, clipact)}},
         {"saturate", tr("Saturating weights"),
          tr("Weights are stored as v and read as s*tanh(v) (or s*2/pi*atan(v)), so a corrupted stored value stays "
             "within [-s, s] (saturating-function abstract, paper 003)"),
@@ -106,13 +110,13 @@ const std::vector<Scheme>& schemes() {
            tr("The saturating function applied when a stored weight is read (paper 003)"), "tanh", {"tanh", "atan"}},
           {"factor", tr("Factor"), T::Real,
            tr("s = factor * max|w|, a number > 1: headroom of the saturation (paper 003)"), 1.5},
-          layers(conv)}},
+          layers(conv, p003)}},
         {"scale", tr("Scaled weights"),
          tr("Weights are stored multiplied by a constant and divided after reading, shrinking the effect of a flipped "
             "bit (weight-scaling abstract, paper 003)"),
          {{"factor", tr("Factor"), T::Real, tr("The constant k > 0 the stored weights are multiplied by (paper 003)"),
            64.0},
-          layers(conv)}},
+          layers(conv, p003)}},
         {"qbound", tr("Quantization bound"),
          tr("Shrinks the weight and activation quantization ranges of quantized layers so bit flips produce smaller "
             "errors (note 000, quantization bound)"),
@@ -127,8 +131,8 @@ const std::vector<Scheme>& schemes() {
           {"tolerance", tr("Accuracy tolerance"), T::Real,
            tr("optimized: accuracy points in [0, 100) the shrunk network may lose (note 000)"), 1.0},
           {"profile_images", tr("Profile images"), T::Int,
-           tr("optimized: training images on which the accuracy of each factor is measured"), 2000, {}, 1},
-          layers(conv)}},
+           tr("optimized: training images on which the accuracy of each factor is measured (note 000)"), 2000, {}, 1},
+          layers(conv, n000)}},
         {"bypass", tr("Bypass layers"),
          tr("Removes the named stages (layers flagged faulty) from the network, which keeps its accuracy when it was "
             "trained with sub-networks (sub-network abstract, paper 003)"),

@@ -31,6 +31,7 @@ std::vector<TrainingSection> training_sections() {
   const QString fat = tr("FAT paper, Zahid et al.");
   const QString lt = tr("note 000, learned output filter");
   const QString qb = tr("note 000, quantization bound");
+  const QString ftt = tr("FTT-NAS, paper 004");
   return {
       {"fault_aware", tr("Fault-aware training (FAT)"),
        tr("Trains with error-injection layers so that stuck-at faults are part of training (%1)").arg(fat),
@@ -44,7 +45,8 @@ std::vector<TrainingSection> training_sections() {
             "(%1, eq. 2)").arg(fat),
          0.1},
         {"p_end", tr("Final probability"), T::Real,
-         tr("Schedule: p moves linearly from p (first epoch) to this value (last epoch); -1 = p stays fixed"), -1.0},
+         tr("Schedule: p moves linearly from p (first epoch) to this value (last epoch); -1 = p stays fixed, as in the %1")
+             .arg(fat), -1.0},
         {"granularity", tr("Granularity"), T::Choice,
          tr("What one injected fault covers: a whole channel (%1, eq. 4), the same pixel of every channel (eq. 5), or "
             "one element").arg(fat),
@@ -59,8 +61,8 @@ std::vector<TrainingSection> training_sections() {
        {{"kind", tr("Kind"), T::Choice,
          tr("dropout zeroes single elements, dropout2d whole feature maps (%1, Dropout2D comparison)").arg(fat), "none",
          {"dropout", "dropout2d"}},
-        {"p", tr("Probability"), T::Real, tr("Drop probability during training, in [0, 1)"), 0.1},
-        layers(tr("Stages followed by a dropout layer during training"),
+        {"p", tr("Probability"), T::Real, tr("Drop probability during training, in [0, 1) (%1 comparison)").arg(fat), 0.1},
+        layers(tr("Stages followed by a dropout layer during training (%1 comparison)").arg(fat),
                tr("the stages fault-aware training would use"))}},
       {"learned_threshold", tr("Learned thresholds"),
        tr("A ReLU gate whose threshold is learned during training zeroes activations above it; the gates stay in the "
@@ -73,14 +75,14 @@ std::vector<TrainingSection> training_sections() {
         penalty("l1", lt),
         {"init_percentile", tr("Initial percentile"), T::Real,
          tr("Thresholds start at this percentile, in (0, 100], of the profiled activations (%1)").arg(lt), 99.9},
-        {"profile_images", tr("Profile images"), T::Int, tr("Training images run to profile the activations"), 1000,
+        {"profile_images", tr("Profile images"), T::Int, tr("Training images run to profile the activations (%1)").arg(lt), 1000,
          {}, 1},
         layers(tr("Stages ending in a ReLU that get a learned threshold (%1)").arg(lt),
                tr("every ReLU stage but the logits")),
         {"epochs", tr("Last epochs"), T::Int,
-         tr("Thresholds are profiled and trained during the last N epochs; 0 = all epochs"), 0},
+         tr("Thresholds are profiled and trained during the last N epochs; 0 = all epochs (%1)").arg(lt), 0},
         {"sharpness", tr("Sharpness"), T::Real,
-         tr("k*T of the smooth gate whose derivative trains the threshold T (> 0)"), 10.0}}},
+         tr("k*T of the smooth gate whose derivative trains the threshold T, > 0 (%1)").arg(lt), 10.0}}},
       {"quant_bound", tr("Quantization-bound training"),
        tr("A regulariser on the learnable clipping bounds (model: learnable clip) shrinks the quantization ranges "
           "while the task loss keeps the accuracy (%1; PACT)").arg(qb),
@@ -91,7 +93,7 @@ std::vector<TrainingSection> training_sections() {
          tr("Also regularise the learnable weight bounds of quantized weights, not only the activations (%1)").arg(qb),
          true},
         {"min_bound", tr("Minimum bound"), T::Real,
-         tr("Bounds are kept >= this (> 0) after every step: a zero range has no levels"), 1e-3}}},
+         tr("Bounds are kept >= this (> 0) after every step: a zero range has no levels (%1)").arg(qb), 1e-3}}},
       {"bitflip_training", tr("Bit-flip training"),
        tr("Every training step flips stored weight bits, runs forward and backward on the faulty weights and restores "
           "the clean ones before the update (FTT-NAS, paper 004)"),
@@ -99,16 +101,17 @@ std::vector<TrainingSection> training_sections() {
        {{"ber", tr("Bit-error rate"), T::Real, tr("Flip probability per stored bit, in (0, 0.5] (FTT-NAS, paper 004)"),
          1e-5},
         {"format", tr("Number format"), T::Text,
-         tr("How weights are stored: auto (intN of a quantized layer, else fp32), fp32, fp16, bf16 or int1..int16"),
+         tr("How weights are stored: auto (intN of a quantized layer, else fp32), fp32, fp16, bf16 or int1..int16 "
+            "(%1)").arg(ftt),
          "auto"},
-        {"bit_field", tr("Bit field"), T::Choice, tr("Which bits of a word may flip"), "all",
+        {"bit_field", tr("Bit field"), T::Choice, tr("Which bits of a word may flip (%1)").arg(ftt), "all",
          {"all", "sign", "exponent", "mantissa"}},
-        layers(tr("Stages whose weights are faulted during training"), tr("every conv / linear stage")),
-        {"tensors", tr("Weight tensors"), T::List, tr("Which tensors of a layer are faulted (weight, bias, bn)"),
+        layers(tr("Stages whose weights are faulted during training (%1)").arg(ftt), tr("every conv / linear stage")),
+        {"tensors", tr("Weight tensors"), T::List, tr("Which tensors of a layer are faulted: weight, bias, bn (%1)").arg(ftt),
          json::array({"weight", "bias"})},
         {"max_loss", tr("Max faulty loss"), T::Real,
          tr("A step whose faulty loss exceeds this (> 0) or is not finite updates nothing: fp32 exponent flips would "
-            "swamp the optimizer"),
+            "swamp the optimizer (%1)").arg(ftt),
          100.0}}},
       {"saturating_weights", tr("Saturating weights"),
        tr("Trains w = s*tanh(v) (or s*2/pi*atan(v)) with s = factor * max|w|, so the weights suit the saturate "
