@@ -102,7 +102,7 @@ void add_robust_training_options(CLI::App& cmd, nlohmann::json& e) {
   cmd.add_option_function<std::string>("--threshold-layers", list("learned_threshold", "layers"),
                                        "comma-separated ReLU stages (default: all but the logits)");
   cmd.add_option_function<std::string>("--threshold-epochs", set("learned_threshold", "epochs"),
-                                       "profile and train the thresholds in the last N epochs (0 = all)");
+                                       "profile and train the thresholds in the last N epochs (default 1; 0 = all)");
   cmd.add_option_function<std::string>("--threshold-sharpness", set("learned_threshold", "sharpness"),
                                        "k*T of the smooth gate whose derivative trains T");
   cmd.add_flag_callback("--qbound", on("quant_bound"),
