@@ -3,6 +3,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -45,7 +46,7 @@ ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) 
   auto* col = new QVBoxLayout(forms);
   for (JsonForm* f : this->forms()) col->addWidget(f);
   col->addStretch(1);
-  auto* scroll = new QScrollArea;
+  auto* scroll = scroll_ = new QScrollArea;
   scroll->setWidget(forms);
   scroll->setWidgetResizable(true);
 
@@ -85,6 +86,8 @@ JsonForm* ModelPanel::training_section(const std::string& key) const {
     if (k == key) return form;
   return nullptr;
 }
+
+void ModelPanel::scroll_to_training(bool on) { scroll_->verticalScrollBar()->setValue(on ? training_->y() : 0); }
 
 void ModelPanel::set_stage_names(const QStringList& names) {
   const QString hint = tr("Stages: %1").arg(names.join(", "));

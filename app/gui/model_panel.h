@@ -9,6 +9,7 @@
 #include <QWidget>
 
 class QLabel;
+class QScrollArea;
 class QTableWidget;
 
 namespace faultscape::gui {
@@ -28,6 +29,8 @@ class ModelPanel : public QWidget {
   JsonForm* training_section(const std::string& key) const;
   // The network's stage names, offered as hints by the "layers" fields.
   void set_stage_names(const QStringList& names);
+  // Scrolls the forms so the training section is at the top (or back to the top of the forms).
+  void scroll_to_training(bool on);
 
  public Q_SLOTS:
   void show_summary(const nlohmann::json& summary);
@@ -37,6 +40,7 @@ class ModelPanel : public QWidget {
  private:
   JsonForm *experiment_, *model_, *dataset_, *training_;
   std::vector<std::pair<std::string, JsonForm*>> sections_;  // training_sections(), in order
+  QScrollArea* scroll_;
   QTableWidget* table_;
   QLabel* totals_;
 };

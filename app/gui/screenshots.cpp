@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include "main_window.h"
+#include "model_panel.h"
 #include "plot_view.h"
 #include "qcustomplot.h"
 
@@ -28,6 +29,14 @@ QStringList save_screenshots(MainWindow* window, const QString& dir) {
     loop.exec();
     const QString file = QDir(dir).filePath(name + ".png");
     if (window->grab().save(file)) written << file;
+    if (name == "model") {
+      // The training section and its optional objects (fault-aware training, ...) lie below the fold.
+      window->model_panel()->scroll_to_training(true);
+      QApplication::processEvents();
+      const QString training = QDir(dir).filePath("model_training.png");
+      if (window->grab().save(training)) written << training;
+      window->model_panel()->scroll_to_training(false);
+    }
   }
   return written;
 }

@@ -1,5 +1,6 @@
 // Screenshots of the real window for the documentation (run under Xvfb): every view is brought to
-// the front in turn and the whole window grabbed into <dir>/<view>.png.
+// the front in turn and the whole window grabbed into <dir>/<view>.png (plus model_training.png:
+// the Model view scrolled to its training sections).
 #pragma once
 #include <QString>
 
