@@ -290,6 +290,25 @@ class TestGui : public QObject {
     }
     const QStringList problems = validate_project(project);
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join("\n")));
+    // The defaults the forms show are the engine's (keys the engine writes for that object).
+    auto same_defaults = [](const std::vector<FieldSpec>& fields, const json& engine, const json& skip,
+                            const QString& where) {
+      for (const FieldSpec& f : fields) {
+        const json::json_pointer p("/" + f.key);
+        if (f.fallback.is_null() || f.key == "layers" || skip.contains(f.key) || !engine.contains(p)) continue;
+        QVERIFY2(engine.at(p) == f.fallback, qPrintable(where + "." + QString::fromStdString(f.key) + ": engine " +
+                                                        QString::fromStdString(engine.at(p).dump()) + ", form " +
+                                                        QString::fromStdString(f.fallback.dump())));
+      }
+    };
+    const json training = engine_training_defaults();
+    for (const TrainingSection& section : training_sections()) {
+      QVERIFY2(training.contains(section.key), section.key.c_str());
+      same_defaults(section.fields, training.value(section.key, json::object()), section.on_value,
+                    QString::fromStdString(section.key));
+    }
+    for (const QString& scheme : protection_schemes())
+      same_defaults(protection_fields(scheme), engine_protection_defaults(scheme), json::object(), scheme);
     // And the engine does check these objects: an unknown key is reported.
     experiment["protection"][0]["typo"] = 1;
     experiment["training"]["fault_aware"]["typo"] = 1;

@@ -5,6 +5,7 @@
 #include "campaign/campaign_setup.h"
 #include "data/dataset.h"
 #include "models/zoo.h"
+#include "project/config_json.h"
 #include "project/project.h"
 #include "protect/protection_spec.h"
 
@@ -56,6 +57,21 @@ QStringList dataset_names_list() {
   QStringList names;
   for (const auto& n : dataset_names()) names << QString::fromStdString(n);
   return names;
+}
+
+nlohmann::json engine_training_defaults() {
+  TrainConfig c;
+  c.fault_aware.method = 1;
+  c.dropout.kind = "dropout";
+  c.learned_threshold.enabled = c.quant_bound.enabled = c.bitflip_training.enabled = c.saturating_weights.enabled = true;
+  c.subnetwork_layers = {"conv0"};  // written only when it names stages
+  return to_json(c);
+}
+
+nlohmann::json engine_protection_defaults(const QString& scheme) {
+  // "layers" is given because some schemes require it (bypass).
+  const nlohmann::json item = {{"scheme", scheme.toStdString()}, {"layers", {"conv0"}}};
+  return parse_protection(nlohmann::json::array({item}), "defaults").front().to_json();
 }
 
 }  // namespace faultscape::gui

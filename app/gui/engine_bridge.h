@@ -16,5 +16,10 @@ QStringList validate_project(const nlohmann::json& doc);
 QStringList zoo_model_names();  // the zoo plus "torchscript"
 QStringList dataset_names_list();
 QStringList engine_protection_schemes();  // the schemes the engine accepts in "protection"
+// The engine's defaults, as a project file would hold them, to check the forms' fallbacks against:
+// every optional training object switched on ({"fault_aware": {...}, "dropout": {...}, ...}), and
+// one protection scheme's object.
+nlohmann::json engine_training_defaults();
+nlohmann::json engine_protection_defaults(const QString& scheme);
 
 }  // namespace faultscape::gui

@@ -80,7 +80,7 @@ std::vector<TrainingSection> training_sections() {
         layers(tr("Stages ending in a ReLU that get a learned threshold (%1)").arg(lt),
                tr("every ReLU stage but the logits")),
         {"epochs", tr("Last epochs"), T::Int,
-         tr("Thresholds are profiled and trained during the last N epochs; 0 = all epochs (%1)").arg(lt), 0},
+         tr("Thresholds are fitted in the last N epochs, after plain training; 0 = all epochs (%1)").arg(lt), 1},
         {"sharpness", tr("Sharpness"), T::Real,
          tr("k*T of the smooth gate whose derivative trains the threshold T, > 0 (%1)").arg(lt), 10.0}}},
       {"quant_bound", tr("Quantization-bound training"),
