@@ -78,7 +78,7 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
     r["accuracy"] = out.evaluation.accuracy;
     results.push_back(r);
     if (out.train_run) plotted.push_back(out.train_run);
-    if (out.campaign.value("kind", "") == "protection_grid") {
+    if (out.campaign.is_object() && out.campaign.value("kind", "") == "protection_grid") {
       for (const auto& p : out.campaign["points"]) plotted.push_back(p.value("run", 0LL));  // the Pareto points
     } else if (out.campaign_run) {
       plotted.push_back(out.campaign_run);

@@ -74,6 +74,7 @@ void apply_override(nlohmann::json& project, const std::string& assignment, cons
     throw ConfigError(where + ": the project has no experiments to set it in");
   bool matched = false;
   for (auto& e : project["experiments"]) {
+    if (!e.is_object()) continue;  // validation names it
     if (!experiment.empty() && e.value("name", "") != experiment) continue;
     assign(e, steps, value, where);
     matched = true;
