@@ -117,7 +117,11 @@ bool pareto_point(const json& run, ParetoPoint* out) {
   const json summary = run.value("summary", json());
   const std::string kind = run.value("kind", "");
   if (!summary.is_object() || (kind != "stuck_sweep" && kind != "ber_sweep")) return false;
-  const double acc = mean_accuracy(summary);
+  // Stuck-at sweeps are judged by their worst single fault (FAT paper, Fig. 9); BER sweeps by the
+  // mean over their trials.
+  const double acc = kind == "stuck_sweep" && summary.contains("min") && summary["min"].is_number()
+                         ? summary["min"].get<double>()
+                         : mean_accuracy(summary);
   if (acc < 0) return false;
   double cost = 1;
   // Campaign summaries of protected networks hold it under protection.overhead.
@@ -130,7 +134,7 @@ bool pareto_point(const json& run, ParetoPoint* out) {
       break;
     }
   QString scheme = QString::fromStdString(run.value("config", json::object()).value("protection", json::array()).dump());
-  out->label = run_label(run) + " " + QString::fromStdString(kind) + (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
+  out->label = run_label(run) + " " + QString::fromStdString(kind == "stuck_sweep" ? "stuck_sweep (worst case)" : kind) + (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
   out->run = run.value("id", 0LL);
   out->cost = cost;
   out->accuracy = acc;

@@ -26,7 +26,8 @@ QString run_label(const nlohmann::json& run);
 // Adds one run's data to a figure made by make_figure (a figure that cannot draw it is untouched).
 // Returns whether anything was added.
 bool feed_run(PlotView* view, const nlohmann::json& run, const nlohmann::json& trials, const nlohmann::json& metrics);
-// A finished campaign run as a Pareto point: accuracy = its mean accuracy under faults; cost =
+// A finished campaign run as a Pareto point: accuracy = its mean accuracy under faults (a stuck-at
+// sweep: its worst case); cost =
 // summary.overhead.hardware_cost or summary.protection.overhead.hardware_cost (or .cost,
 // .params_ratio) when a protection recorded one, else 1
 // (unprotected). False for runs without a campaign summary.
