@@ -26,6 +26,11 @@ void print_campaign(const nlohmann::json& c) {
                   l.value("min", 0.0), l.value("max", 0.0), l.value("mean", 0.0), l.value("variance", 0.0));
     std::printf("  worst drop %.2f points, mean drop %.2f points; %.0f faulty inferences/s\n",
                 c.value("worst_drop", 0.0), c.value("mean_drop", 0.0), c.value("faulty_inferences_per_second", 0.0));
+  } else if (c.value("kind", "") == "golden") {
+    std::printf("  golden campaign: %.2f %%", c.value("accuracy", 0.0));
+    if (c.contains("protection") && c["protection"].contains("overhead"))
+      std::printf(" with the protection (hardware cost %.3f)", c["protection"]["overhead"].value("hardware_cost", 1.0));
+    std::printf("\n");
   } else if (c.value("kind", "") == "protection_grid") {
     std::printf("  design space: %zu points, Pareto order (* = on the front); %s\n", c["points"].size(),
                 c.value("csv", "").c_str());
