@@ -28,23 +28,14 @@
 #include "models/summary.h"
 #include "train/trainer.h"
 
+#include "small_synthetic.h"
+
 #include <QDir>
 #include <QtTest>
 
 using namespace faultscape;
 
 namespace {
-
-DatasetSplit synthetic_data() {
-  DatasetConfig c;
-  c.name = "synthetic";
-  c.synthetic_train = 128;
-  c.synthetic_test = 64;
-  c.synthetic_shape = {1, 16, 16};
-  c.synthetic_classes = 4;
-  c.seed = 5;
-  return load_dataset(c);
-}
 
 Network quantized_lenet(const DatasetSplit& data) {
   ModelConfig m;

@@ -25,22 +25,13 @@
 #include "train/evaluate.h"
 #include "train/trainer.h"
 
+#include "small_synthetic.h"
+
 #include <QtTest>
 
 using namespace faultscape;
 
 namespace {
-
-DatasetSplit synthetic_data() {
-  DatasetConfig c;
-  c.name = "synthetic";
-  c.synthetic_train = 128;
-  c.synthetic_test = 64;
-  c.synthetic_shape = {1, 16, 16};
-  c.synthetic_classes = 4;
-  c.seed = 5;
-  return load_dataset(c);
-}
 
 Network lenet(const DatasetSplit& data, int weight_bits = 0, int act_bits = 0, bool learnable = false) {
   ModelConfig m;
