@@ -8,12 +8,13 @@
 #include <mutex>
 #include <string>
 
+#include "faults/activation_faults.h"
+#include "faults/sites.h"
 #include "protect/module_copy.h"
 #include "protect/profile.h"
 #include "protect/redundancy.h"
 #include "protect/stage_tools.h"
 #include "prune/stuck_ranking.h"
-#include "quant/quantizer.h"
 
 namespace faultscape {
 namespace {
@@ -24,17 +25,20 @@ struct RankedChannel {
   int64_t channel;
 };
 
-// Stuck values of a stage's output: the spec's, the levels of the stage's activation quantizer,
-// or (float activations) zero and the largest value seen on the profiling images.
+// Stuck values of a stage's output by the stuck-at sweep's own rule (faults/activation_faults.h),
+// so the ranking measures the faults a sweep injects: the spec's list, else the stage's quantizer
+// levels, else (float activations) zero and the largest value seen on the profiling images.
 std::vector<double> stuck_values_of(Network& net, size_t stage, const ProtectionSpec& spec,
                                     const torch::Tensor& profile) {
-  if (!spec.stuck_values.empty()) return spec.stuck_values;
-  const QuantActImpl* act = nullptr;
-  for (const auto& m : net->stage(stage).module->modules())
-    if (auto* a = dynamic_cast<const QuantActImpl*>(m.get())) act = a;
-  if (act) return act->levels();
-  const double top = profile_stage_outputs(net, static_cast<int>(stage), profile).max().item<double>();
-  return {0.0, top};
+  FaultModel f;
+  f.kind = "stuck_at";
+  f.target = "activations";
+  f.layers = {net->stage(stage).name};
+  if (!spec.stuck_values.empty()) f.stuck_values = spec.stuck_values;
+  const ActivationSite site = activation_sites(net, f).front();
+  const bool need_max = spec.stuck_values.empty() && site.levels.empty();
+  const double top = need_max ? profile_stage_outputs(net, static_cast<int>(stage), profile).max().item<double>() : 0;
+  return stuck_values(f, site, top);
 }
 
 // Every channel of the selected layers with its impact, most critical first (ties: network order).
@@ -76,7 +80,7 @@ std::string ranking_key(Network& net, const std::vector<bool>& on, const Protect
 struct CachedRanking {
   std::string key;
   std::vector<RankedChannel> ranked;
-  nlohmann::json ranking;
+  nlohmann::json ranking;  // per selected layer: its stuck values and every channel's impact
 };
 
 }  // namespace
@@ -115,7 +119,9 @@ Network apply_selective_replication(const Network& net, const ProtectionSpec& sp
     }
     std::sort(chosen[i].begin(), chosen[i].end());
     torch::Tensor dup = torch::tensor(chosen[i], torch::kLong);
-    const int64_t channels = profile_stage_outputs(src, static_cast<int>(i), images.narrow(0, 0, 1)).size(1);
+    int64_t channels = 0;  // the layer's channel count, as ranked
+    for (const auto& r : ranking)
+      if (r["layer"] == s.name) channels = static_cast<int64_t>(r["impact"].size());
     // An EDAC layer without intervals and with three copies is exactly a voter on those channels.
     torch::Tensor lo = torch::full({channels}, -inf), hi = torch::full({channels}, inf);
     out->add_stage(s.name, s.kind, expand_stage(s, dup, 3, spec));

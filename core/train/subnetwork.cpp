@@ -9,6 +9,7 @@ namespace faultscape {
 
 std::vector<int> bypassable_stages(Network& net, const std::vector<std::string>& layers, const std::string& path) {
   std::vector<int> out;
+  if (layers.empty()) return out;  // no probe pass for plain training
   std::vector<int64_t> shape = {2};
   for (int64_t d : net->input_shape()) shape.push_back(d);
   torch::NoGradGuard no_grad;
