@@ -27,6 +27,7 @@
 #include "engine_bridge.h"
 #include "experiments_panel.h"
 #include "fat_scatter_plot.h"
+#include "figures.h"
 #include "fault_panel.h"
 #include "heatmap_plot.h"
 #include "json_form.h"
@@ -523,6 +524,20 @@ class TestGui : public QObject {
     QCOMPARE(plot.table().rows.size(), 6);
     plot.set_show_dominated(false);
     QCOMPARE(plot.table().rows.size(), 4);
+    // A stored campaign run becomes a point: a stuck-at sweep at its worst case (FAT Fig. 9), a
+    // BER sweep at its mean; the cost from the protection's overhead.
+    const nlohmann::json overhead = {{"protection", {{"overhead", {{"hardware_cost", 1.25}}}}}};
+    nlohmann::json stuck = {{"id", 7}, {"kind", "stuck_sweep"},
+                            {"summary", {{"min", 71.5}, {"mean", 80.0}, {"golden_accuracy", 81.0}}}};
+    stuck["summary"].update(overhead);
+    ParetoPoint p;
+    QVERIFY(widgets::pareto_point(stuck, &p));
+    QCOMPARE(p.accuracy, 71.5);
+    QCOMPARE(p.cost, 1.25);
+    nlohmann::json ber = {{"id", 8}, {"kind", "ber_sweep"}, {"summary", {{"min", 10.0}, {"mean", 60.0}}}};
+    QVERIFY(widgets::pareto_point(ber, &p));
+    QCOMPARE(p.accuracy, 60.0);
+    QCOMPARE(p.cost, 1.0);
   }
 };
 
