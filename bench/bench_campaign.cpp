@@ -23,7 +23,7 @@
 #include "campaign/faulty_evaluator.h"
 #include "campaign/trial_recorder.h"
 #include "common/error.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "data/dataset.h"
 #include "faults/activation_faults.h"
 #include "faults/fault_model.h"

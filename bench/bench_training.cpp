@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "common/error.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "data/dataset.h"
-#include "fat/training_variants.h"
+#include "ftt/training_variants.h"
 #include "models/zoo.h"
 #include "train/trainer.h"
 

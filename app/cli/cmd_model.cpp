@@ -4,13 +4,13 @@
 #include <cstdio>
 #include <sstream>
 
-#include "campaign/experiment_runner.h"
+#include "study/experiment_runner.h"
 #include "cli/commands.h"
 #include "cli/terminal_observer.h"
 #include "common/error.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "data/dataset_info.h"
-#include "fat/fault_aware.h"
+#include "ftt/fault_aware.h"
 #include "models/model_io.h"
 #include "models/summary.h"
 #include "models/zoo.h"

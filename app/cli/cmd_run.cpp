@@ -3,11 +3,11 @@
 
 #include <cstdio>
 
-#include "campaign/experiment_runner.h"
+#include "study/experiment_runner.h"
 #include "cli/cmd_plot.h"
 #include "cli/commands.h"
 #include "cli/terminal_observer.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "project/overrides.h"
 #include "project/project.h"
 #include "store/result_store.h"

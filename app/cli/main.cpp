@@ -8,8 +8,8 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/error.h"
-#include "common/runtime.h"
-#include "project/json_reader.h"
+#include "runtime/runtime.h"
+#include "common/json_reader.h"
 
 using namespace faultscape;
 using namespace faultscape::cli;

@@ -4,13 +4,13 @@
 
 #include <chrono>
 
-#include "campaign/experiment_runner.h"
-#include "common/runtime.h"
+#include "study/experiment_runner.h"
+#include "runtime/runtime.h"
 #include "data/dataset_info.h"
 #include "models/model_io.h"
 #include "models/summary.h"
 #include "models/zoo.h"
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 #include "project/project.h"
 #include "store/result_store.h"
 

@@ -1,5 +1,5 @@
 // Declarative description of the form fields that edit one object of the project JSON. Each field
-// is a key the engine reads (see core/*/..._config.cpp, core/fat/fat_json.cpp,
+// is a key the engine reads (see core/*/..._config.cpp, core/ftt/fat_json.cpp,
 // core/protect/protection_spec.cpp): the GUI offers exactly the knobs of the project file, with
 // the engine's defaults shown when a key is absent.
 #pragma once

@@ -6,7 +6,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "experiments_panel.h"
 #include "main_window.h"
 #include "screenshots.h"

@@ -1,5 +1,5 @@
-// The optional objects of an experiment's "training" section (core/fat/fat_json.cpp and
-// core/robust/robust_json.cpp read them): one block per object with its keys, the engine's
+// The optional objects of an experiment's "training" section (core/ftt/fat_json.cpp and
+// core/ftt/robust_json.cpp read them): one block per object with its keys, the engine's
 // defaults and valid ranges, and the paper each comes from.
 #include <QObject>
 

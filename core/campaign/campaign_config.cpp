@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 
 namespace faultscape {
 

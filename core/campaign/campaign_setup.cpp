@@ -1,6 +1,6 @@
 #include "campaign/campaign_setup.h"
 
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 
 namespace faultscape {
 

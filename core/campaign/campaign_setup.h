@@ -6,7 +6,7 @@
 
 #include "campaign/campaign_config.h"
 #include "faults/fault_model.h"
-#include "pareto/pareto.h"
+#include "common/pareto.h"
 #include "protect/design_space.h"
 
 namespace faultscape {

@@ -1,7 +1,7 @@
 #include "faults/fault_model.h"
 
 #include "faults/number_format.h"
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 
 namespace faultscape {
 

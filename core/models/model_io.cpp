@@ -8,9 +8,9 @@
 #include "common/error.h"
 #include "models/threshold_relu.h"
 #include "models/zoo.h"
-#include "prune/channel_layers.h"
-#include "prune/channel_prune.h"
-#include "project/config_json.h"
+#include "models/channel_layers.h"
+#include "models/channel_narrow.h"
+#include "models/model_json.h"
 
 namespace faultscape {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "models/stage_builder.h"
 #include "models/zoo.h"
-#include "protect/module_copy.h"
+#include "models/module_copy.h"
 #include "quant/quant_layers.h"
 
 namespace faultscape {

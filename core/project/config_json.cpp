@@ -1,8 +1,7 @@
 #include "project/config_json.h"
 
-#include "fat/fat_json.h"
-#include "models/zoo.h"
-#include "robust/robust_json.h"
+#include "ftt/fat_json.h"
+#include "ftt/robust_json.h"
 
 namespace faultscape {
 namespace {
@@ -12,80 +11,10 @@ using nlohmann::json;
 const std::vector<std::string> kOptimizers = {"adam", "sgd"};
 const std::vector<std::string> kLosses = {"cross_entropy", "squared_hinge"};
 
-// The zoo's architectures plus an imported TorchScript file.
-const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all = zoo_names();
-    all.push_back("torchscript");
-    return all;
-  }();
-  return names;
-}
-
 bool positive(double v) { return v > 0; }
 bool non_negative(double v) { return v >= 0; }
 
-// Bit widths are 1..8 or "float"; the structs store float as 0.
-json bits_to_json(int bits) { return bits == 0 ? json("float") : json(bits); }
-
-void read_bits(Reader& r, const std::string& key, int& out) {
-  if (!r.has(key)) return;
-  const json& v = r.value().at(key);
-  if (v == "float")
-    out = 0;
-  else if (v.is_number_integer() && v.get<int64_t>() >= 1 && v.get<int64_t>() <= 8)
-    out = v.get<int>();
-  else
-    r.problem(key, "expected 1-8 or \"float\", got " + describe_value(v));
-}
-
-void read_shape(Reader& r, const std::string& key, std::vector<int64_t>& out) {
-  const json* v = r.array(key);
-  if (!v) return;
-  bool ok = v->size() == 3;
-  for (const auto& d : *v) ok = ok && d.is_number_integer() && d.get<int64_t>() >= 1;
-  if (ok)
-    out = v->get<std::vector<int64_t>>();
-  else
-    r.problem(key, "expected [channels, height, width] of positive integers, got " + describe_value(*v));
-}
-
-template <class Config>
-Config parse_alone(const json& j, const std::string& source, const Config& base) {
-  Problems problems;
-  Config config = base;
-  Reader reader(j, "", problems);
-  read_config(reader, config);
-  problems.throw_if_any(source);
-  return config;
-}
-
 }  // namespace
-
-json to_json(const DatasetConfig& c) {
-  return {{"name", c.name},
-          {"path", c.path},
-          {"train_limit", c.train_limit},
-          {"test_limit", c.test_limit},
-          {"normalize", c.normalize},
-          {"augment", c.augment},
-          {"synthetic",
-           {{"train", c.synthetic_train},
-            {"test", c.synthetic_test},
-            {"shape", c.synthetic_shape},
-            {"classes", c.synthetic_classes},
-            {"seed", c.seed}}}};
-}
-
-json to_json(const ModelConfig& c) {
-  return {{"name", c.name},
-          {"weight_bits", bits_to_json(c.weight_bits)},
-          {"act_bits", bits_to_json(c.act_bits)},
-          {"width", c.width},
-          {"act_clip", c.act_clip},
-          {"learnable_clip", c.learnable_clip},
-          {"file", c.file}};
-}
 
 json to_json(const TrainConfig& c) {
   json j = {{"epochs", c.epochs},
@@ -105,37 +34,6 @@ json to_json(const TrainConfig& c) {
   robust_to_json(c.learned_threshold, c.quant_bound, c.bitflip_training, c.saturating_weights, j);
   if (!c.subnetwork_layers.empty()) j["subnetwork"] = {{"layers", c.subnetwork_layers}};
   return j;
-}
-
-void read_config(Reader& r, DatasetConfig& c) {
-  r.get_choice("name", c.name, dataset_names());
-  r.get("path", c.path);
-  r.get_int("train_limit", c.train_limit, 0);
-  r.get_int("test_limit", c.test_limit, 0);
-  r.get("normalize", c.normalize);
-  r.get("augment", c.augment);
-  Reader s = r.object("synthetic");
-  s.get_int("train", c.synthetic_train, 1);
-  s.get_int("test", c.synthetic_test, 1);
-  read_shape(s, "shape", c.synthetic_shape);
-  s.get_int("classes", c.synthetic_classes, 2);
-  s.get_seed("seed", c.seed);
-  s.report_unknown();
-  r.report_unknown();
-}
-
-void read_config(Reader& r, ModelConfig& c) {
-  r.get_choice("name", c.name, model_names());
-  read_bits(r, "weight_bits", c.weight_bits);
-  read_bits(r, "act_bits", c.act_bits);
-  r.get_number("width", c.width, positive, "a number > 0");
-  r.get_number("act_clip", c.act_clip, positive, "a number > 0");
-  r.get("learnable_clip", c.learnable_clip);
-  r.get("file", c.file);
-  // Checked on the result so a base config from elsewhere is validated too.
-  if (r.is_object() && c.name == "torchscript" && c.file.empty())
-    r.problem("file", "required when name is \"torchscript\"");
-  r.report_unknown();
 }
 
 void read_config(Reader& r, TrainConfig& c) {
@@ -171,16 +69,8 @@ void read_config(Reader& r, TrainConfig& c) {
   r.report_unknown();
 }
 
-DatasetConfig parse_dataset_config(const json& j, const std::string& source, const DatasetConfig& base) {
-  return parse_alone(j, source, base);
-}
-
-ModelConfig parse_model_config(const json& j, const std::string& source, const ModelConfig& base) {
-  return parse_alone(j, source, base);
-}
-
 TrainConfig parse_train_config(const json& j, const std::string& source, const TrainConfig& base) {
-  return parse_alone(j, source, base);
+  return parse_section(j, source, base);
 }
 
 }  // namespace faultscape

@@ -10,7 +10,7 @@
 #include "data/dataset.h"
 #include "models/model_config.h"
 #include "project/config_json.h"
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 #include "train/train_config.h"
 
 namespace faultscape {

@@ -14,7 +14,7 @@
 
 #include <memory>
 
-#include "protect/module_copy.h"
+#include "models/module_copy.h"
 #include "quant/quant_layers.h"
 
 namespace faultscape {

@@ -1,6 +1,6 @@
 #include "protect/design_space.h"
 
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 #include "protect/protection_spec.h"
 
 namespace faultscape {

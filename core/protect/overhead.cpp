@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "models/summary.h"
-#include "protect/module_copy.h"
+#include "models/module_copy.h"
 
 namespace faultscape {
 namespace {

@@ -1,6 +1,6 @@
 #include "protect/protection_spec.h"
 
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 
 #include <algorithm>
 

@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
-#include "protect/module_copy.h"
+#include "models/module_copy.h"
 #include "protect/stage_tools.h"
 #include "quant/quant_layers.h"
 #include "quant/quantizer.h"

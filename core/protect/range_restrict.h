@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "protect/module_copy.h"
+#include "models/module_copy.h"
 
 namespace faultscape {
 

@@ -10,7 +10,7 @@
 
 #include "faults/activation_faults.h"
 #include "faults/sites.h"
-#include "protect/module_copy.h"
+#include "models/module_copy.h"
 #include "protect/profile.h"
 #include "protect/redundancy.h"
 #include "protect/stage_tools.h"

@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
-#include "protect/module_copy.h"
+#include "models/module_copy.h"
 #include "quant/quant_layers.h"
 
 namespace faultscape {

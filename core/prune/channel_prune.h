@@ -10,14 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "models/channel_narrow.h"
 #include "models/network.h"
 #include "prune/vulnerability.h"
 
 namespace faultscape {
-
-// Keeps only output channels `keep` (ascending, non-empty) of stage `stage`. Throws ModelError when
-// the stage is not prunable or the layer after it cannot be narrowed.
-void prune_stage_channels(Network& net, int stage, const std::vector<int64_t>& keep);
 
 // The channels to drop per layer: the `ratio` lowest-scoring channels of every scored layer
 // (at least one channel stays in each layer).

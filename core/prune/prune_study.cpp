@@ -4,7 +4,7 @@
 
 #include "common/error.h"
 #include "models/summary.h"
-#include "prune/channel_layers.h"
+#include "models/channel_layers.h"
 #include "prune/channel_prune.h"
 #include "prune/vulnerability.h"
 #include "train/evaluate.h"

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "common/error.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "store/sqlite.h"
 
 namespace faultscape {

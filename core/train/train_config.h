@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "fat/fat_config.h"
-#include "robust/robust_config.h"
+#include "train/fat_config.h"
+#include "train/robust_config.h"
 
 namespace faultscape {
 

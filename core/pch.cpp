@@ -1,0 +1,1 @@
+// Compiled once; every torch library of core/ reuses its precompiled header.

@@ -1,0 +1,41 @@
+#include "runtime/runtime.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <thread>
+
+namespace faultscape {
+
+void tune_process() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  // 1 GiB: a batch of activations stays on the heap instead of mmap/munmap each step.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // OpenBLAS reads its environment when it is loaded, before main; ask it directly instead,
+  // unless the user chose a count explicitly.
+  if (!std::getenv("OPENBLAS_NUM_THREADS")) {
+    using SetThreads = void (*)(int);
+    if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+      fn(1);
+  }
+}
+
+int hardware_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+int set_threads(int threads) {
+  int n = threads > 0 ? threads : hardware_threads();
+  torch::set_num_threads(n);
+  return torch::get_num_threads();
+}
+
+std::string torch_version() { return TORCH_VERSION; }
+
+}  // namespace faultscape
