@@ -6,12 +6,14 @@
 #include <atomic>
 #include <filesystem>
 
-#include "campaign/experiment_runner.h"
+#include "study/experiment_runner.h"
 #include "common/error.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "models/model_io.h"
 #include "project/project.h"
 #include "store/result_store.h"
+
+#include "test_support.h"
 
 #include <QtTest>
 
@@ -41,12 +43,6 @@ nlohmann::json stuck_faults() {
   return {{"kind", "stuck_at"}, {"target", "activations"}, {"granularity", "channel"}, {"stuck_values", "auto"}};
 }
 nlohmann::json stuck_campaign() { return {{"kind", "stuck_sweep"}, {"batch_size", 50}}; }
-
-std::string fresh_dir(const std::string& name) {
-  fs::path p = fs::path(FAULTSCAPE_TEST_TMP) / ("campaign_" + name);
-  fs::remove_all(p);
-  return p.string();
-}
 
 struct Run {
   ExperimentOutcome outcome;
@@ -95,8 +91,8 @@ class TestCampaign : public QObject {
 
   void sameSeedSameResults() {
     for (auto [faults, campaign] : {std::pair{ber_faults(), ber_campaign()}, std::pair{stuck_faults(), stuck_campaign()}}) {
-      Run a = run_once(make_project(fresh_dir("seed_a"), experiment_json("e", faults, campaign)));
-      Run b = run_once(make_project(fresh_dir("seed_b"), experiment_json("e", faults, campaign)));
+      Run a = run_once(make_project(test::fresh_dir("campaign_seed_a"), experiment_json("e", faults, campaign)));
+      Run b = run_once(make_project(test::fresh_dir("campaign_seed_b"), experiment_json("e", faults, campaign)));
       QVERIFY(!a.trials.empty());
       compare_trials(a.trials, b.trials);
       // The statistics agree too (timings aside).
@@ -106,8 +102,8 @@ class TestCampaign : public QObject {
     // Another campaign seed draws other faults.
     nlohmann::json other = ber_campaign();
     other["seed"] = 99;
-    Run a = run_once(make_project(fresh_dir("seed_a"), experiment_json("e", ber_faults(), ber_campaign())));
-    Run c = run_once(make_project(fresh_dir("seed_c"), experiment_json("e", ber_faults(), other)));
+    Run a = run_once(make_project(test::fresh_dir("campaign_seed_a"), experiment_json("e", ber_faults(), ber_campaign())));
+    Run c = run_once(make_project(test::fresh_dir("campaign_seed_c"), experiment_json("e", ber_faults(), other)));
     bool differ = false;
     for (size_t i = 0; i < a.trials.size(); ++i)
       differ = differ || a.trials[i].accuracy != c.trials[i].accuracy || a.trials[i].metrics != c.trials[i].metrics;
@@ -118,8 +114,8 @@ class TestCampaign : public QObject {
   // with exactly the trials of an uninterrupted run.
   void resumeEqualsUninterrupted() {
     for (auto [faults, campaign] : {std::pair{ber_faults(), ber_campaign()}, std::pair{stuck_faults(), stuck_campaign()}}) {
-      Run full = run_once(make_project(fresh_dir("full"), experiment_json("e", faults, campaign)));
-      Project p = make_project(fresh_dir("resume"), experiment_json("e", faults, campaign));
+      Run full = run_once(make_project(test::fresh_dir("campaign_full"), experiment_json("e", faults, campaign)));
+      Project p = make_project(test::fresh_dir("campaign_resume"), experiment_json("e", faults, campaign));
       StopToken stop;
       CancelAfter cancel(3, stop);
       bool cancelled = false;
@@ -149,7 +145,7 @@ class TestCampaign : public QObject {
 
   // Every stuck-sweep trial equals a plain forward pass of the saved model with that one fault.
   void stuckSweepMatchesPlainForward() {
-    Project p = make_project(fresh_dir("stuck"), experiment_json("e", stuck_faults(), stuck_campaign()));
+    Project p = make_project(test::fresh_dir("campaign_stuck"), experiment_json("e", stuck_faults(), stuck_campaign()));
     Run r = run_once(p);
     const nlohmann::json& c = r.outcome.campaign;
     QVERIFY(c.contains("layers"));
@@ -183,7 +179,7 @@ class TestCampaign : public QObject {
   // BER sweep: no faults at rate 0 (golden), more damage at higher rates, every NaN/Inf counted.
   void berSweepStatistics() {
     nlohmann::json campaign = {{"kind", "ber_sweep"}, {"bers", {0.0, 1e-2}}, {"trials", 5}};
-    Project p = make_project(fresh_dir("ber"), experiment_json("e", ber_faults(), campaign));
+    Project p = make_project(test::fresh_dir("campaign_ber"), experiment_json("e", ber_faults(), campaign));
     Run r = run_once(p);
     const nlohmann::json& c = r.outcome.campaign;
     QCOMPARE(c["points"].size(), size_t{2});
@@ -200,7 +196,7 @@ class TestCampaign : public QObject {
     nlohmann::json e = experiment_json("e", {{"kind", "bitflip"}, {"target", "weights"}, {"format", "fp33"}},
                                        {{"kind", "ber_sweep"}, {"bers", {1e-3}}, {"trialz", 2}});
     try {
-      make_project(fresh_dir("bad"), e);
+      make_project(test::fresh_dir("campaign_bad"), e);
       QFAIL("no error");
     } catch (const std::exception& ex) {
       QString msg = ex.what();

@@ -12,7 +12,7 @@
 #include "faults/number_format.h"
 #include "faults/sites.h"
 #include "faults/weight_faults.h"
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 #include "models/zoo.h"
 
 #include <QtTest>

@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "common/error.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "models/model_io.h"
 #include "models/summary.h"
 #include "models/zoo.h"
 #include "quant/quant_layers.h"
 #include "quant/quantizer.h"
+
+#include "test_support.h"
 
 #include <QtTest>
 
@@ -54,13 +56,6 @@ std::map<std::string, Shape> shapes(const ModelSummary& s) {
   std::map<std::string, Shape> m;
   for (const auto& st : s.stages) m[st.name] = st.output_shape;
   return m;
-}
-
-std::string tmp_dir(const std::string& name) {
-  fs::path dir = fs::path(FAULTSCAPE_TEST_TMP) / "models" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
 }
 
 template <class F>
@@ -313,7 +308,7 @@ class TestModels : public QObject {
   }
 
   void saveLoadRoundTrip() {
-    std::string dir = tmp_dir("roundtrip");
+    std::string dir = test::fresh_dir("models/roundtrip");
     ModelConfig configs[] = {model("lenet5"), model("cnv", 2, 2, 0.25), model("resnet20", 0, 3, 0.5)};
     configs[1].learnable_clip = true;
     configs[1].act_clip = 1.5;
@@ -362,7 +357,7 @@ class TestModels : public QObject {
   }
 
   void loadBadFiles() {
-    std::string dir = tmp_dir("bad");
+    std::string dir = test::fresh_dir("models/bad");
     std::string missing = dir + "/missing.pt";
     QString msg = error_of([&] { load_model(missing); });
     QVERIFY2(msg.contains(QString::fromStdString(missing)), qPrintable(msg));

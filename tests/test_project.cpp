@@ -7,6 +7,8 @@
 #include "project/overrides.h"
 #include "project/project.h"
 
+#include "test_support.h"
+
 #include <QtTest>
 
 using faultscape::ConfigError;
@@ -43,14 +45,8 @@ std::vector<std::string> problems_of(const json& doc) {
   return {};
 }
 
-std::string temp_dir() {
-  const auto dir = std::filesystem::path(FAULTSCAPE_TEST_TMP) / "test_project";
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
 std::string write_file(const std::string& name, const std::string& text) {
-  const std::string path = temp_dir() + "/" + name;
+  const std::string path = faultscape::test::test_path("test_project/" + name);
   std::ofstream(path) << text;
   return path;
 }
@@ -355,14 +351,14 @@ class TestProject : public QObject {
   }
 
   void missingFile() {
-    const std::string path = temp_dir() + "/does-not-exist.json";
+    const std::string path = faultscape::test::test_path("test_project/does-not-exist.json");
     try {
       faultscape::load_project(path);
       QFAIL("expected a ConfigError");
     } catch (const ConfigError& e) {
       QCOMPARE(std::string(e.what()), path + ": project file not found");
     }
-    QVERIFY_THROWS_EXCEPTION(ConfigError, faultscape::load_project(temp_dir()));
+    QVERIFY_THROWS_EXCEPTION(ConfigError, faultscape::load_project(faultscape::test::fresh_dir("test_project_dir")));
   }
 
   void experimentLookupAndDatabasePath() {

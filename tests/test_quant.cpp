@@ -8,7 +8,7 @@
 #include <set>
 #include <vector>
 
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "quant/quant_layers.h"
 #include "quant/quantizer.h"
 

@@ -1,4 +1,4 @@
-// Robust training (core/robust/): the learned-threshold gate's forward and surrogate backward on
+// Robust training (core/ftt/): the learned-threshold gate's forward and surrogate backward on
 // small tensors, threshold initialisation from a percentile, the regularisers' gradient
 // direction, model files keeping the gates (same thresholds, same outputs), FTT bit-flip
 // training restoring the clean weights exactly, saturating-weight training and its decode, the
@@ -13,15 +13,15 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
-#include "fat/training_variants.h"
+#include "ftt/training_variants.h"
 #include "models/model_io.h"
 #include "models/threshold_relu.h"
 #include "models/zoo.h"
 #include "project/config_json.h"
-#include "project/json_reader.h"
+#include "common/json_reader.h"
 #include "prune/channel_prune.h"
 #include "quant/quant_layers.h"
-#include "robust/robust_training.h"
+#include "ftt/robust_training.h"
 #include "train/evaluate.h"
 #include "train/trainer.h"
 

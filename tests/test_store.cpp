@@ -11,8 +11,10 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "store/result_store.h"
+
+#include "test_support.h"
 
 #include <QtTest>
 
@@ -50,13 +52,6 @@ TrialRow trial(int64_t index, double accuracy) {
   t.params = {{"bit", index % 8}};
   t.accuracy = accuracy;
   return t;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Runs SQL on the database file through a separate connection, as another process would.
@@ -257,6 +252,18 @@ class TestStore : public QObject {
       throw faultscape::Cancelled();
     }));
     QCOMPARE(store.run(stopped).status, std::string("cancelled"));
+    // A cancel is not an error: handlers of errors let it through to the one that asked to stop.
+    bool passed_error_handlers = false;
+    try {
+      try {
+        throw faultscape::Cancelled();
+      } catch (const std::exception&) {
+        QFAIL("a std::exception handler caught a cancel");
+      }
+    } catch (const faultscape::Cancelled&) {
+      passed_error_handlers = true;
+    }
+    QVERIFY(passed_error_handlers);
 
     const int64_t ok = store.begin_run(info());
     const json summary = faultscape::record_run(store, ok, [] { return json{{"trials", 0}}; });
@@ -314,11 +321,11 @@ class TestStore : public QObject {
     const auto files = store.export_csv(id, out);
     const std::string stem = out + "/run" + std::to_string(id);
     QCOMPARE(files, (std::vector<std::string>{stem + "_trials.csv", stem + "_metrics.csv"}));
-    QCOMPARE(read_text(files[0]),
+    QCOMPARE(faultscape::test::read_text(files[0]),
              std::string("trial,bit,nested.a,site,accuracy,loss,metrics.accuracy\n"
                          "0,3,1,conv1,0.5,0.25,\n"
                          "1,7,,\"fc, \"\"x\"\"\",,1.0,0.1\n"));
-    QCOMPARE(read_text(files[1]),
+    QCOMPARE(faultscape::test::read_text(files[1]),
              std::string("name,step,value,detail\n"
                          "train_loss,1,0.75,\"{\"\"lr\"\":0.001}\"\n"
                          "test_accuracy,-1,0.9,\n"));

@@ -14,17 +14,14 @@
 #include "models/model_io.h"
 #include "models/zoo.h"
 
+#include "test_support.h"
+
 #include <QtTest>
 
 using namespace faultscape;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string tmp(const std::string& name) {
-  fs::create_directories(FAULTSCAPE_TEST_TMP);
-  return (fs::path(FAULTSCAPE_TEST_TMP) / name).string();
-}
 
 torch::jit::Module linear_module(const std::string& type, int64_t in, int64_t out, bool relu) {
   torch::jit::Module m("__torch__." + type);
@@ -48,7 +45,7 @@ std::string save_sequential() {
   top.register_module("fc0", linear_module("Hidden", 16, 8, true));
   top.register_module("fc1", linear_module("Out", 8, 3, false));
   top.define("def forward(self, x):\n  x = self.flat.forward(x)\n  x = self.fc0.forward(x)\n  return self.fc1.forward(x)\n");
-  std::string path = tmp("sequential.pt");
+  std::string path = test::test_path("sequential.pt");
   top.save(path);
   return path;
 }
@@ -60,7 +57,7 @@ std::string save_skip() {
   top.register_module("fc0", linear_module("Square", 16, 16, true));
   top.register_module("fc1", linear_module("Head", 16, 3, false));
   top.define("def forward(self, x):\n  x = self.flat.forward(x)\n  return self.fc1.forward(x + self.fc0.forward(x))\n");
-  std::string path = tmp("skip.pt");
+  std::string path = test::test_path("skip.pt");
   top.save(path);
   return path;
 }
@@ -135,7 +132,7 @@ class TestTorchScript : public QObject {
       torch::NoGradGuard no_grad;
       for (auto& p : net->parameters()) p.add_(0.5);  // "trained" away from the file's weights
     }
-    std::string saved = tmp("script_trained.pt");
+    std::string saved = test::test_path("script_trained.pt");
     save_model(net, saved, {});
     LoadedModel loaded = load_model(saved);
     torch::NoGradGuard no_grad;
@@ -155,7 +152,7 @@ class TestTorchScript : public QObject {
     };
     QString msg = message(script_config(""), {1, 4, 4});
     QVERIFY2(msg.contains("model.file"), qPrintable(msg));
-    std::string junk = tmp("junk.pt");
+    std::string junk = test::test_path("junk.pt");
     std::ofstream(junk) << "not a zip archive";
     msg = message(script_config(junk), {1, 4, 4});
     QVERIFY2(msg.contains("junk.pt") && msg.contains("TorchScript"), qPrintable(msg));

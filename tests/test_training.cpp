@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "common/observer.h"
-#include "common/runtime.h"
+#include "runtime/runtime.h"
 #include "data/dataset.h"
 #include "models/zoo.h"
 #include "train/evaluate.h"
