@@ -25,9 +25,11 @@ struct ModelError : Error {
 struct StoreError : Error {
   using Error::Error;
 };
-// Thrown between batches or trials when the user asked to stop; not a failure.
-struct Cancelled : Error {
-  Cancelled() : Error("cancelled") {}
+// Thrown between batches or trials when the user asked to stop. Not a failure, so deliberately
+// outside the error hierarchy (and outside std::exception): `catch (const Error&)` or
+// `catch (const std::exception&)` never swallows a cancel; catch it by name.
+struct Cancelled {
+  const char* what() const noexcept { return "cancelled"; }
 };
 
 }  // namespace faultscape
