@@ -452,6 +452,45 @@ class TestProtect : public QObject {
     for (size_t i = 0; i < both.size(); ++i) QVERIFY(torch::allclose(both[i], (full[i] + without[i]) / 2, 1e-5, 1e-7));
   }
 
+  // Each registered scheme is one descriptor: its declared keys are exactly what its reader accepts,
+  // and its declared defaults are what a spec without them holds (to_json writes them explicitly).
+  void scheme_descriptors_match_their_readers() {
+    QCOMPARE(protection_scheme_infos().size(), protection_schemes().size());
+    for (const SchemeInfo& info : protection_scheme_infos()) {
+      QVERIFY2(!info.title.empty() && !info.summary.empty(), info.name.c_str());
+      json base = {{"scheme", info.name}};
+      if (info.name == "bypass") base["layers"] = {"conv0"};  // required
+      const json defaults = parse_protection(json::array({base}), "test")[0].to_json();
+      for (const FieldSchema& f : info.fields) {
+        const std::string where = info.name + "." + f.key;
+        QVERIFY2(!f.tooltip.empty() && !f.label.empty(), where.c_str());
+        // "layers" is read for every scheme by the protection list's reader; a null default depends on
+        // another key (the placeholder says how).
+        if (f.key == "layers" || f.fallback.is_null()) continue;
+        json with = base;
+        if (f.applies_when.is_object()) with.update(f.applies_when);
+        const json expected = parse_protection(json::array({with}), "test")[0].to_json();
+        with[f.key] = f.fallback;
+        try {
+          parse_protection(json::array({with}), "test");
+        } catch (const ValidationError& e) {
+          QFAIL((where + ": the declared default is refused: " + e.what()).c_str());
+        }
+        QVERIFY2(expected.contains(f.key), (where + ": not written by to_json").c_str());
+        QVERIFY2(expected[f.key] == f.fallback,
+                 (where + ": declared " + f.fallback.dump() + ", reader " + expected[f.key].dump()).c_str());
+      }
+      // Every key the scheme writes is declared.
+      for (const auto& [key, value] : defaults.items()) {
+        (void)value;
+        if (key == "scheme") continue;
+        bool declared = false;
+        for (const FieldSchema& f : info.fields) declared = declared || f.key == key;
+        QVERIFY2(declared, (info.name + "." + key + ": written but not declared").c_str());
+      }
+    }
+  }
+
   void schemes_compose_in_order() {
     Network base = lenet();
     torch::Tensor profile = images(64, 9), x = profile;

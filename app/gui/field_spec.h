@@ -55,8 +55,8 @@ struct TrainingSection {
 };
 std::vector<TrainingSection> training_sections();
 
-// The protection schemes the GUI has a form for, in menu order (protection_fields.cpp), and
-// each scheme's keys: one block per scheme, so a new scheme is one new block.
+// The protection schemes in the engine's menu order, with each scheme's keys, from the engine's
+// scheme descriptors (protection_fields.cpp converts them; core/protect/scheme_registry.cpp).
 QStringList protection_schemes();
 QString protection_title(const QString& scheme);    // "EDAC (channel duplication)"
 QString protection_tooltip(const QString& scheme);  // one sentence and its paper

@@ -1,8 +1,7 @@
 #include "protect/protection_spec.h"
 
 #include "common/json_reader.h"
-
-#include <algorithm>
+#include "protect/scheme.h"
 
 namespace faultscape {
 namespace {
@@ -16,19 +15,6 @@ void read_layers(Reader& r, std::vector<std::string>& out) {
   }
 }
 
-// "auto" (or absent) = the quantizer's levels; else a list of numbers.
-void read_stuck_values(Reader& r, std::vector<double>& out) {
-  nlohmann::json v;
-  r.get_raw("stuck_values", v);
-  if (v.is_null()) return;
-  if (v.is_string() && v.get<std::string>() == "auto") return;
-  if (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); })) {
-    for (const auto& x : v) out.push_back(x.get<double>());
-    return;
-  }
-  r.problem("stuck_values", "expected \"auto\" or a non-empty list of numbers, got " + describe_value(v));
-}
-
 ProtectionSpec read_one(Reader& r) {
   ProtectionSpec s;
   s.path = r.path();
@@ -39,77 +25,17 @@ ProtectionSpec read_one(Reader& r) {
   }
   r.get_choice("scheme", s.scheme, protection_schemes());
   read_layers(r, s.layers);
-  auto positive = [](double v) { return v > 0; };
-  if (s.scheme == "tmr") {
-    r.get_choice("vote", s.vote, {"median", "min"});
-  } else if (s.scheme == "bypass") {
-    if (s.layers.empty()) r.problem("layers", "bypass needs the stages to remove, e.g. [\"block2_1\"]");
-  } else if (s.scheme == "replicate") {
-    r.get_int("k", s.k, 0);
-    read_stuck_values(r, s.stuck_values);
-    r.get_int("profile_images", s.profile_images, 1);
-  } else if (s.scheme == "ranger" || s.scheme == "clipact") {
-    r.get_choice("granularity", s.granularity, {"layer", "channel"});
-    r.get_number("percentile", s.percentile, [](double v) { return v >= 50 && v <= 100; }, "a number in [50, 100]");
-    r.get_int("profile_images", s.profile_images, 1);
-  } else if (s.scheme == "edac") {
-    r.get_number("ratio", s.ratio, [](double v) { return v >= 0 && v <= 1; }, "a fraction in [0, 1]");
-    r.get_int("copies", s.copies, 2, 3);
-    r.get("intervals", s.intervals);
-    r.get_number("percentile", s.percentile, [](double v) { return v >= 50 && v <= 100; }, "a number in [50, 100]");
-    r.get_int("profile_images", s.profile_images, 1);
-  } else if (s.scheme == "abft") {
-    r.get_number("tolerance", s.tolerance, positive, "a number > 0");
-  } else if (s.scheme == "saturate") {
-    s.factor = 1.5;
-    r.get_choice("function", s.function, {"tanh", "atan"});
-    r.get_number("factor", s.factor, [](double v) { return v > 1; }, "a number > 1 (s = factor * max|w|)");
-  } else if (s.scheme == "scale") {
-    s.factor = 64;
-    r.get_number("factor", s.factor, positive, "a number > 0");
-  } else if (s.scheme == "qbound") {
-    s.factor = 0.8;
-    s.tolerance = 1.0;
-    r.get_choice("mode", s.mode, {"basic", "optimized"});
-    r.get_number("factor", s.factor, [](double v) { return v > 0 && v <= 1; },
-                 s.mode == "basic" ? "a shrink factor in (0, 1]" : "the smallest shrink factor tried, in (0, 1]");
-    if (s.mode == "optimized") {
-      s.factor = r.has("factor") ? s.factor : 0.05;
-      r.get_number("tolerance", s.tolerance, [](double v) { return v >= 0 && v < 100; },
-                   "accuracy points in [0, 100)");
-      r.get_int("profile_images", s.profile_images, 1);
-    }
-  }
+  if (const Scheme* scheme = find_scheme(s.scheme)) scheme->read(r, s);
   r.report_unknown();
   return s;
 }
 
 }  // namespace
 
-std::vector<std::string> protection_schemes() {
-  return {"tmr", "replicate", "edac", "abft", "ranger", "clipact", "saturate", "scale", "qbound", "bypass"};
-}
-
 nlohmann::json ProtectionSpec::to_json() const {
   nlohmann::json j = {{"scheme", scheme}};
   if (!layers.empty()) j["layers"] = layers;
-  if (scheme == "tmr") j["vote"] = vote;
-  if (scheme == "replicate") {
-    j.update({{"k", k}, {"profile_images", profile_images}});
-    j["stuck_values"] = stuck_values.empty() ? nlohmann::json("auto") : nlohmann::json(stuck_values);
-  }
-  if (scheme == "qbound") {
-    j["mode"] = mode;
-    if (mode == "optimized") j.update({{"tolerance", tolerance}, {"profile_images", profile_images}});
-  }
-  if (scheme == "ranger" || scheme == "clipact")
-    j.update({{"granularity", granularity}, {"percentile", percentile}, {"profile_images", profile_images}});
-  if (scheme == "edac")
-    j.update({{"ratio", ratio}, {"copies", copies}, {"intervals", intervals}, {"percentile", percentile},
-              {"profile_images", profile_images}});
-  if (scheme == "abft") j["tolerance"] = tolerance;
-  if (scheme == "saturate") j["function"] = function;
-  if (scheme == "saturate" || scheme == "scale" || scheme == "qbound") j["factor"] = factor;
+  if (const Scheme* s = find_scheme(scheme); s && params) s->write(*this, j);
   return j;
 }
 

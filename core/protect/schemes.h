@@ -1,5 +1,6 @@
-// Protection schemes: each turns a Network into a new, protected Network of stages (its own copy
-// of every tensor), so golden runs, stuck sweeps and BER sweeps apply to it unchanged.
+// Applying protection: each scheme (registered in scheme_registry.cpp, one scheme_<name>.cpp or
+// its own file each) turns a Network into a new, protected Network of stages (its own copy of
+// every tensor), so golden runs, stuck sweeps and BER sweeps apply to it unchanged.
 //  - tmr:      triplicated stage (3 separate weight copies, outputs side by side) + "<name>_vote" stage
 //  - replicate: the k channels of largest measured stuck-at impact triplicated + "<name>_vote" stage
 //  - edac:     top-r vulnerable channels duplicated (or triplicated) in the layer + "<name>_edac" stage

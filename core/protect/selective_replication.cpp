@@ -1,4 +1,13 @@
-#include "protect/selective_replication.h"
+// Selective channel replication (FAT paper, section V-C): channels are ranked by their measured
+// stuck-at impact, and the k most critical ones over all selected layers are triplicated, with a
+// voter after each layer that has triplicated channels. Sweeping k gives the worst-case error vs
+// hardware cost front of FAT Fig. 9.
+// Impact of a channel = the largest share (in %) of the profiling images whose predicted class
+// changes from the fault-free prediction when the channel's whole output map is stuck at one of
+// the stuck values (stuck_values, or "auto": the activation quantizer's levels; for float
+// activations {0, the largest profiled output}). Labels are not needed: a changed prediction is
+// what a stuck PE does to the classifier.
+#include <nlohmann/json.hpp>
 
 #include <torch/torch.h>
 
@@ -13,11 +22,19 @@
 #include "models/module_copy.h"
 #include "protect/profile.h"
 #include "protect/redundancy.h"
+#include "protect/scheme.h"
 #include "protect/stage_tools.h"
 #include "prune/stuck_ranking.h"
 
 namespace faultscape {
 namespace {
+
+const char* const kPaper = "FAT paper, Zahid et al.";
+
+struct ReplicateParams : SchemeParams {
+  int64_t k = 0;                     // channels triplicated over all selected layers
+  std::vector<double> stuck_values;  // values of the stuck-at ranking; empty = auto
+};
 
 struct RankedChannel {
   double impact;
@@ -34,9 +51,10 @@ std::vector<double> stuck_values_of(Network& net, size_t stage, const Protection
   f.kind = "stuck_at";
   f.target = "activations";
   f.layers = {net->stage(stage).name};
-  if (!spec.stuck_values.empty()) f.stuck_values = spec.stuck_values;
+  const auto& values = params_of<ReplicateParams>(spec).stuck_values;
+  if (!values.empty()) f.stuck_values = values;
   const ActivationSite site = activation_sites(net, f).front();
-  const bool need_max = spec.stuck_values.empty() && site.levels.empty();
+  const bool need_max = values.empty() && site.levels.empty();
   const double top = need_max ? profile_stage_outputs(net, static_cast<int>(stage), profile).max().item<double>() : 0;
   return stuck_values(f, site, top);
 }
@@ -73,7 +91,7 @@ std::string ranking_key(Network& net, const std::vector<bool>& on, const Protect
   std::string key = std::to_string(reinterpret_cast<uintptr_t>(net.get())) + "/" + std::to_string(checksum) + "/" +
                     std::to_string(profile.size(0)) + "/" + std::to_string(profile.sum().item<double>()) + "/";
   for (bool b : on) key += b ? '1' : '0';
-  for (double v : spec.stuck_values) key += "/" + std::to_string(v);
+  for (double v : params_of<ReplicateParams>(spec).stuck_values) key += "/" + std::to_string(v);
   return key;
 }
 
@@ -82,8 +100,6 @@ struct CachedRanking {
   std::vector<RankedChannel> ranked;
   nlohmann::json ranking;  // per selected layer: its stuck values and every channel's impact
 };
-
-}  // namespace
 
 Network apply_selective_replication(const Network& net, const ProtectionSpec& spec, const torch::Tensor& images,
                                     nlohmann::json& details) {
@@ -104,7 +120,7 @@ Network apply_selective_replication(const Network& net, const ProtectionSpec& sp
     std::lock_guard<std::mutex> lock(cache_mutex);
     cache = {key, ranked, ranking};
   }
-  const size_t k = std::min<size_t>(static_cast<size_t>(spec.k), ranked.size());
+  const size_t k = std::min<size_t>(static_cast<size_t>(params_of<ReplicateParams>(spec).k), ranked.size());
   std::vector<std::vector<int64_t>> chosen(net->size());
   for (size_t r = 0; r < k; ++r) chosen[ranked[r].stage].push_back(ranked[r].channel);
 
@@ -132,6 +148,66 @@ Network apply_selective_replication(const Network& net, const ProtectionSpec& sp
   details["triplicated"] = k;
   details["ranking"] = ranking;
   return out;
+}
+
+// "auto" (or absent) = the quantizer's levels; else a list of numbers.
+void read_stuck_values(Reader& r, std::vector<double>& out) {
+  nlohmann::json v;
+  r.get_raw("stuck_values", v);
+  if (v.is_null()) return;
+  if (v.is_string() && v.get<std::string>() == "auto") return;
+  if (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); })) {
+    for (const auto& x : v) out.push_back(x.get<double>());
+    return;
+  }
+  r.problem("stuck_values", "expected \"auto\" or a non-empty list of numbers, got " + describe_value(v));
+}
+
+class ReplicateScheme : public Scheme {
+ public:
+  const SchemeInfo& info() const override {
+    static const SchemeInfo i{
+        "replicate", "Selective replication (FAT)",
+        std::string("Triplicates the k channels whose stuck-at faults change the most predictions, with a voter after "
+                    "each such layer (") + kPaper + ", sec. V-C)",
+        {{"k", "Channels (k)", FieldSchema::Type::Int,
+          std::string("How many channels, over all selected layers, are triplicated, most critical first; sweep it "
+                      "for the cost front of ") + kPaper + " Fig. 9",
+          0, {}, 0},
+         {"stuck_values", "Stuck values", FieldSchema::Type::List,
+          std::string("Values of the stuck-at ranking: auto = the activation quantizer's levels (float: 0 and the "
+                      "largest output); or a list of numbers (") + kPaper + ")",
+          "auto"},
+         profile_images_field("Ranking images", std::string("Training images used to measure each channel's "
+                                                            "stuck-at impact (") + kPaper + ")"),
+         layers_field("every conv / linear stage", kPaper)}};
+    return i;
+  }
+
+  void read(Reader& r, ProtectionSpec& spec) const override {
+    ReplicateParams& p = new_params<ReplicateParams>(spec);
+    r.get_int("k", p.k, 0);
+    read_stuck_values(r, p.stuck_values);
+    r.get_int("profile_images", spec.profile_images, 1);
+  }
+
+  void write(const ProtectionSpec& spec, nlohmann::json& out) const override {
+    const auto& p = params_of<ReplicateParams>(spec);
+    out.update({{"k", p.k}, {"profile_images", spec.profile_images}});
+    out["stuck_values"] = p.stuck_values.empty() ? nlohmann::json("auto") : nlohmann::json(p.stuck_values);
+  }
+
+  Network apply(const Network& net, const ProtectionSpec& spec, const ProfileData& data,
+                nlohmann::json& details) const override {
+    return apply_selective_replication(net, spec, data.images, details);
+  }
+};
+
+}  // namespace
+
+const Scheme& replicate_scheme() {
+  static const ReplicateScheme scheme;
+  return scheme;
 }
 
 }  // namespace faultscape
