@@ -42,9 +42,9 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 struct Result {
   std::string label;
-  int64_t faults = 0;        // faults (stuck sweep) or trials (BER sweep) of the campaign
+  int64_t faults = 0;  // faults (stuck sweep) or trials (BER sweep) of the campaign
   int64_t images = 0;
-  double fast_seconds = 0;   // the whole campaign
+  double fast_seconds = 0;  // the whole campaign
   double fast_inferences_per_second = 0;
   double fast_effective_gflops = 0;
   int64_t naive_faults = 0;  // how many the naive way ran
@@ -245,8 +245,8 @@ int main(int argc, char** argv) {
     results.push_back(ber_sweep(make_network("lenet5", 0, data.test), data.test, rate, trials, naive_faults / 2));
 
     std::printf("campaign speed, %lld Fashion-MNIST images, %d threads\n", static_cast<long long>(images), threads);
-    std::printf("%-22s %7s %10s %14s %10s %14s %10s %8s\n", "campaign", "faults", "fast s", "fast inf/s",
-                "eff GF/s", "naive inf/s", "naive GF/s", "speedup");
+    std::printf("%-22s %7s %10s %14s %10s %14s %10s %8s\n", "campaign", "faults", "fast s", "fast inf/s", "eff GF/s",
+                "naive inf/s", "naive GF/s", "speedup");
     nlohmann::json out = nlohmann::json::array();
     for (const Result& r : results) {
       std::printf("%-22s %7lld %10.2f %14.0f %10.1f %14.0f %10.1f %7.1fx\n", r.label.c_str(),

@@ -113,8 +113,12 @@ Measurement measure(const Config& c, const DatasetSplit& full, int threads, int6
 }
 
 nlohmann::json to_json(const Measurement& m) {
-  return {{"config", m.label},           {"batch_size", m.batch_size}, {"threads", m.threads},
-          {"batches", m.batches},        {"seconds", m.seconds},       {"images_per_second", m.images_per_second},
+  return {{"config", m.label},
+          {"batch_size", m.batch_size},
+          {"threads", m.threads},
+          {"batches", m.batches},
+          {"seconds", m.seconds},
+          {"images_per_second", m.images_per_second},
           {"ms_per_batch", m.ms_per_batch}};
 }
 
@@ -145,14 +149,17 @@ nlohmann::json fat_overhead(const DatasetSplit& data, int threads, int64_t warmu
   std::printf("\nFAT overhead: cnv W1A2 width %.2f, batch 100, %d interleaved rounds of %lld batches\n", width, rounds,
               static_cast<long long>(batches));
   for (int r = 0; r < rounds; ++r)
-    for (size_t v = 0; v < variants.size(); ++v) ms[v].push_back(measure(variants[v], data, threads, warmup, batches).ms_per_batch);
+    for (size_t v = 0; v < variants.size(); ++v)
+      ms[v].push_back(measure(variants[v], data, threads, warmup, batches).ms_per_batch);
   const double sat = median(ms[0]);
   nlohmann::json out = nlohmann::json::array();
   std::printf("%-16s %14s %10s\n", "training", "median ms/batch", "vs SAT");
   for (size_t v = 0; v < variants.size(); ++v) {
     const double med = median(ms[v]);
     std::printf("%-16s %14.2f %9.3fx\n", variants[v].label.c_str(), med, sat > 0 ? med / sat : 0);
-    out.push_back({{"training", variants[v].label}, {"ms_per_batch", ms[v]}, {"median_ms_per_batch", med},
+    out.push_back({{"training", variants[v].label},
+                   {"ms_per_batch", ms[v]},
+                   {"median_ms_per_batch", med},
                    {"ratio_vs_sat", sat > 0 ? med / sat : 0}});
   }
   return {{"model", "cnv-w1a2"}, {"width", width}, {"rounds", rounds}, {"variants", out}};

@@ -32,13 +32,18 @@ nlohmann::json experiment_json(const std::string& name, nlohmann::json faults, n
 }
 
 Project make_project(const std::string& dir, nlohmann::json experiment) {
-  nlohmann::json j = {{"name", "t"}, {"seed", 3}, {"threads", 1}, {"output_dir", dir},
+  nlohmann::json j = {{"name", "t"},
+                      {"seed", 3},
+                      {"threads", 1},
+                      {"output_dir", dir},
                       {"experiments", nlohmann::json::array({experiment})}};
   return parse_project(j, "test project");
 }
 
 nlohmann::json ber_faults() { return {{"kind", "bitflip"}, {"target", "weights"}, {"format", "fp32"}}; }
-nlohmann::json ber_campaign() { return {{"kind", "ber_sweep"}, {"bers", {1e-5, 1e-3}}, {"trials", 6}, {"batch_size", 50}}; }
+nlohmann::json ber_campaign() {
+  return {{"kind", "ber_sweep"}, {"bers", {1e-5, 1e-3}}, {"trials", 6}, {"batch_size", 50}};
+}
 nlohmann::json stuck_faults() {
   return {{"kind", "stuck_at"}, {"target", "activations"}, {"granularity", "channel"}, {"stuck_values", "auto"}};
 }
@@ -90,7 +95,8 @@ class TestCampaign : public QObject {
   void initTestCase() { set_threads(1); }
 
   void sameSeedSameResults() {
-    for (auto [faults, campaign] : {std::pair{ber_faults(), ber_campaign()}, std::pair{stuck_faults(), stuck_campaign()}}) {
+    for (auto [faults, campaign] :
+         {std::pair{ber_faults(), ber_campaign()}, std::pair{stuck_faults(), stuck_campaign()}}) {
       Run a = run_once(make_project(test::fresh_dir("campaign_seed_a"), experiment_json("e", faults, campaign)));
       Run b = run_once(make_project(test::fresh_dir("campaign_seed_b"), experiment_json("e", faults, campaign)));
       QVERIFY(!a.trials.empty());
@@ -102,7 +108,8 @@ class TestCampaign : public QObject {
     // Another campaign seed draws other faults.
     nlohmann::json other = ber_campaign();
     other["seed"] = 99;
-    Run a = run_once(make_project(test::fresh_dir("campaign_seed_a"), experiment_json("e", ber_faults(), ber_campaign())));
+    Run a =
+        run_once(make_project(test::fresh_dir("campaign_seed_a"), experiment_json("e", ber_faults(), ber_campaign())));
     Run c = run_once(make_project(test::fresh_dir("campaign_seed_c"), experiment_json("e", ber_faults(), other)));
     bool differ = false;
     for (size_t i = 0; i < a.trials.size(); ++i)
@@ -113,7 +120,8 @@ class TestCampaign : public QObject {
   // A cancelled campaign keeps its trials; running it again resumes the same run and finishes
   // with exactly the trials of an uninterrupted run.
   void resumeEqualsUninterrupted() {
-    for (auto [faults, campaign] : {std::pair{ber_faults(), ber_campaign()}, std::pair{stuck_faults(), stuck_campaign()}}) {
+    for (auto [faults, campaign] :
+         {std::pair{ber_faults(), ber_campaign()}, std::pair{stuck_faults(), stuck_campaign()}}) {
       Run full = run_once(make_project(test::fresh_dir("campaign_full"), experiment_json("e", faults, campaign)));
       Project p = make_project(test::fresh_dir("campaign_resume"), experiment_json("e", faults, campaign));
       StopToken stop;

@@ -174,7 +174,8 @@ class TestCli : public QObject {
   }
 
   void malformedJson() {
-    write_text(dir_ / "malformed.json", "{\n  \"name\": \"cli-test\",\n  \"experiments\": [\n    {\"name\": \"a\",,}\n  ]\n}\n");
+    write_text(dir_ / "malformed.json",
+               "{\n  \"name\": \"cli-test\",\n  \"experiments\": [\n    {\"name\": \"a\",,}\n  ]\n}\n");
     Result r = cli({"run", "malformed.json", "-q"});
     QVERIFY(check_error(r, {"malformed.json", "invalid JSON", "line 4"}));
     write_text(dir_ / "empty.json", "");
@@ -252,18 +253,20 @@ class TestCli : public QObject {
     design["name"] = "grid";
     design["load"] = "out_ds/cli-test/exp.pt";
     design["faults"] = {{"kind", "bitflip"}, {"target", "weights"}, {"format", "fp32"}};
-    design["campaign"] = {{"kind", "ber_sweep"}, {"bers", {1e-3}}, {"trials", 2},
+    design["campaign"] = {{"kind", "ber_sweep"},
+                          {"bers", {1e-3}},
+                          {"trials", 2},
                           {"protection_grid", json::array({json::array({json::array(), {{"scheme", "tmr"}}})})}};
     json doc = project("out_ds", json::object());
     doc["experiments"].push_back(design);
     write_text(dir_ / "ds.json", doc.dump(2));
-    Result r = cli({"run", "ds.json", "--json", "--set", "training.batch_size=16", "--set", "campaign.trials=3",
-                    "-e", "exp", "--plot", "figs_ds"});
+    Result r = cli({"run", "ds.json", "--json", "--set", "training.batch_size=16", "--set", "campaign.trials=3", "-e",
+                    "exp", "--plot", "figs_ds"});
     QVERIFY2(r.exit_code == 0 && !r.crashed, qPrintable(r.describe()));
     json j = json::parse(r.out_lines().back().toStdString(), nullptr, false);
     QVERIFY2(j.is_object() && j.contains("plot"), qPrintable(r.out));
-    QVERIFY(fs::exists(dir_ / "figs_ds" / ("run" + std::to_string(j["experiments"][0]["train_run"].get<int>()) +
-                                          "_training.png")));
+    QVERIFY(fs::exists(dir_ / "figs_ds" /
+                       ("run" + std::to_string(j["experiments"][0]["train_run"].get<int>()) + "_training.png")));
     // The design space: --set reaches its campaign, and its Pareto figure comes with its CSV.
     Result g = cli({"run", "ds.json", "--json", "-e", "grid", "--set", "campaign.trials=3", "--protection",
                     R"([{"scheme": "ranger"}])", "--plot", "figs_grid"});
@@ -277,7 +280,8 @@ class TestCli : public QObject {
     // A bad override names itself and runs nothing.
     Result bad = cli({"run", "ds.json", "-q", "--set", "experiments[7].name=x"});
     QVERIFY(check_error(bad, {"--set experiments[7].name=x", "index [7]"}));
-    Result invalid = cli({"run", "ds.json", "-q", "-e", "grid", "--protection", R"([{"scheme": "tmr", "vote": "max"}])"});
+    Result invalid =
+        cli({"run", "ds.json", "-q", "-e", "grid", "--protection", R"([{"scheme": "tmr", "vote": "max"}])"});
     QVERIFY(check_error(invalid, {"experiments[1].protection[0].vote", "got \"max\""}));
   }
 

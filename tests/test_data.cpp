@@ -41,8 +41,7 @@ void write_plain(const std::string& file, const Bytes& bytes) {
 void write_gz(const std::string& file, const Bytes& bytes) {
   gzFile f = gzopen(file.c_str(), "wb");
   QVERIFY2(f != nullptr, file.c_str());
-  QCOMPARE(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())),
-           static_cast<int>(bytes.size()));
+  QCOMPARE(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
   QCOMPARE(gzclose(f), Z_OK);
 }
 
@@ -75,11 +74,9 @@ IdxSet write_idx_set(const std::string& dir, int64_t train, int64_t test, bool g
   const auto write = gz ? write_gz : write_plain;
   const std::string ext = gz ? ".gz" : "";
   const auto n = [](int64_t v) { return static_cast<uint32_t>(v); };
-  write(dir + "/train-images-idx3-ubyte" + ext,
-        idx_bytes(kImages, {n(train), n(kRows), n(kCols)}, s.train_pixels));
+  write(dir + "/train-images-idx3-ubyte" + ext, idx_bytes(kImages, {n(train), n(kRows), n(kCols)}, s.train_pixels));
   write(dir + "/train-labels-idx1-ubyte" + ext, idx_bytes(kLabels, {n(train)}, s.train_labels));
-  write(dir + "/t10k-images-idx3-ubyte" + ext,
-        idx_bytes(kImages, {n(test), n(kRows), n(kCols)}, s.test_pixels));
+  write(dir + "/t10k-images-idx3-ubyte" + ext, idx_bytes(kImages, {n(test), n(kRows), n(kCols)}, s.test_pixels));
   write(dir + "/t10k-labels-idx1-ubyte" + ext, idx_bytes(kLabels, {n(test)}, s.test_labels));
   return s;
 }
@@ -188,8 +185,7 @@ class TestData : public QObject {
     const auto split = load_dataset(c);
     QCOMPARE(split.train.size(), 6);
     QCOMPARE(split.test.size(), 3);
-    QCOMPARE(split.train.images[5][0][1][2].item<float>(),
-             pixel(gz.train_pixels, (5 * kRows + 1) * kCols + 2));
+    QCOMPARE(split.train.images[5][0][1][2].item<float>(), pixel(gz.train_pixels, (5 * kRows + 1) * kCols + 2));
     QCOMPARE(split.train.class_names[3], std::string("3"));
   }
 
@@ -261,8 +257,7 @@ class TestData : public QObject {
                         {file, "trailing", std::to_string(longer.size())});
 
       (gz ? write_gz : write_plain)(file, Bytes{0, 0, 8});  // not even a whole magic number
-      expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); },
-                        {file, "truncated"});
+      expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); }, {file, "truncated"});
     }
   }
 
@@ -297,8 +292,7 @@ class TestData : public QObject {
 
     // Compressed file cut in half.
     write_plain(file, Bytes(good.begin(), good.begin() + static_cast<long>(good.size() / 2)));
-    expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); },
-                      {file, "truncated"});
+    expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); }, {file, "truncated"});
   }
 
   void idxInconsistentFiles() {
@@ -306,16 +300,14 @@ class TestData : public QObject {
     write_idx_set(dir, 5, 3, false);
     const std::string labels = dir + "/train-labels-idx1-ubyte";
     write_plain(labels, idx_bytes(kLabels, {5}, Bytes{0, 1, 10, 3, 4}));
-    expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); },
-                      {labels, "label 10", "index 2"});
+    expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); }, {labels, "label 10", "index 2"});
 
     write_plain(labels, idx_bytes(kLabels, {4}, Bytes{0, 1, 2, 3}));
     expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); },
                       {"train-images-idx3-ubyte", labels, "5 images", "4 labels"});
 
     QVERIFY(QFile::remove(QString::fromStdString(labels)));
-    expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); },
-                      {labels, "not found"});
+    expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); }, {labels, "not found"});
   }
 
   void cifar10() {
@@ -348,8 +340,7 @@ class TestData : public QObject {
     QCOMPARE(x[3][0][0][0], pixel(batches[1], record3 + 1));
     QCOMPARE(x[3][1][2][5], pixel(batches[1], record3 + 1 + 1024 + 2 * 32 + 5));
     QCOMPARE(x[3][2][31][31], pixel(batches[1], record3 + 3072));
-    QCOMPARE(split.test.images[1][2][10][20].item<float>(),
-             pixel(test, 3073 + 1 + 2048 + 10 * 32 + 20));
+    QCOMPARE(split.test.images[1][2][10][20].item<float>(), pixel(test, 3073 + 1 + 2048 + 10 * 32 + 20));
 
     auto c = config_for("cifar10", root);
     c.normalize = true;
@@ -388,19 +379,16 @@ class TestData : public QObject {
     Bytes bad = cifar_records({{1}, {2}}, 7);
     bad.resize(bad.size() - 100);
     write_plain(test, bad);
-    expect_data_error([&] { load_dataset(config_for("cifar10", dir)); },
-                      {test, std::to_string(bad.size()), "3073"});
+    expect_data_error([&] { load_dataset(config_for("cifar10", dir)); }, {test, std::to_string(bad.size()), "3073"});
 
     write_plain(test, cifar_records({{1}, {10}}, 7));
-    expect_data_error([&] { load_dataset(config_for("cifar10", dir)); },
-                      {test, "label 10", "record 1"});
+    expect_data_error([&] { load_dataset(config_for("cifar10", dir)); }, {test, "label 10", "record 1"});
 
     QVERIFY(QFile::remove(QString::fromStdString(test)));
     expect_data_error([&] { load_dataset(config_for("cifar10", dir)); }, {test, "not found"});
 
     const auto empty = fresh_dir();
-    expect_data_error([&] { load_dataset(config_for("cifar100", empty)); },
-                      {empty + "/train.bin", "not found"});
+    expect_data_error([&] { load_dataset(config_for("cifar100", empty)); }, {empty + "/train.bin", "not found"});
   }
 
   void badNameAndPath() {
@@ -442,9 +430,8 @@ class TestData : public QObject {
 
     // Learnable: classifying test images by the nearest training class mean works well.
     std::vector<torch::Tensor> means;
-    for (int64_t k = 0; k < 5; ++k)
-      means.push_back(a.train.images.index({a.train.labels == k}).mean(0).flatten());
-    const auto centroids = torch::stack(means);                       // [5, D]
+    for (int64_t k = 0; k < 5; ++k) means.push_back(a.train.images.index({a.train.labels == k}).mean(0).flatten());
+    const auto centroids = torch::stack(means);                           // [5, D]
     const auto dist = torch::cdist(a.test.images.flatten(1), centroids);  // [200, 5]
     const double accuracy = dist.argmin(1).eq(a.test.labels).to(torch::kDouble).mean().item<double>();
     QVERIFY2(accuracy > 0.9, std::to_string(accuracy).c_str());
@@ -468,8 +455,10 @@ class TestData : public QObject {
     QCOMPARE(out.sizes(), batch.sizes());
     int same = 0, flipped = 0;
     for (int64_t i = 0; i < 64; ++i) {
-      if (torch::equal(out[i], batch[i])) ++same;
-      else if (torch::equal(out[i], batch[i].flip(2))) ++flipped;
+      if (torch::equal(out[i], batch[i]))
+        ++same;
+      else if (torch::equal(out[i], batch[i].flip(2)))
+        ++flipped;
     }
     QCOMPARE(same + flipped, 64);
     QVERIFY(same > 10 && flipped > 10);  // about half each
@@ -507,8 +496,7 @@ class TestData : public QObject {
     if (!QDir(QString::fromStdString(dir)).exists()) QSKIP("Fashion-MNIST is not installed");
     const auto start = std::chrono::steady_clock::now();
     const auto split = load_dataset(DatasetConfig{});
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     qInfo("Fashion-MNIST (70000 images, normalised) loaded in %.3f s", seconds);
     QCOMPARE(split.train.images.sizes(), (std::vector<int64_t>{60000, 1, 28, 28}));
     QCOMPARE(split.test.images.sizes(), (std::vector<int64_t>{10000, 1, 28, 28}));

@@ -118,7 +118,7 @@ class TestFat : public QObject {
     layer->train();
     torch::Tensor x = torch::rand({300, 16, 3, 3}) * 0.4 + 0.3;  // never a stuck value
     torch::Tensor y = layer(x);
-    torch::Tensor changed = y.ne(x).flatten(2);  // [b, c, h*w]
+    torch::Tensor changed = y.ne(x).flatten(2);             // [b, c, h*w]
     QVERIFY(torch::equal(changed.all(2), changed.any(2)));  // all or nothing per map
     torch::Tensor maps = changed.all(2);
     const int64_t n = maps.numel();
@@ -309,9 +309,9 @@ class TestFat : public QObject {
       std::string stage;
       std::vector<int64_t> drop;
     };
-    for (const Case& c : {Case{"lenet5", "conv0", {1, 4}}, Case{"lenet5", "conv1", {0, 7, 15}},
-                          Case{"lenet5", "fc0", {3, 50, 119}}, Case{"cnv", "conv1", {2, 5}},
-                          Case{"cnv", "conv5", {0, 31}}, Case{"cnv", "fc0", {1, 2, 3}}}) {
+    for (const Case& c :
+         {Case{"lenet5", "conv0", {1, 4}}, Case{"lenet5", "conv1", {0, 7, 15}}, Case{"lenet5", "fc0", {3, 50, 119}},
+          Case{"cnv", "conv1", {2, 5}}, Case{"cnv", "conv5", {0, 31}}, Case{"cnv", "fc0", {1, 2, 3}}}) {
       Network net = float_model(data, c.model, c.model == "cnv" ? 0.125 : 1.0);
       const int s = net->stage_index(c.stage);
       QVERIFY(s >= 0);
@@ -406,9 +406,10 @@ class TestFat : public QObject {
 
   // JSON: every problem named with its field; a written config reads back the same.
   void jsonKeys() {
-    nlohmann::json bad = {{"fault_aware", {{"method", 3}, {"p", 2}, {"granularity", "row"},
-                                            {"stuck_values", "some"}, {"probability", 0.1}}},
-                          {"dropout", {{"kind", "spatial"}, {"p", 1.0}}}};
+    nlohmann::json bad = {
+        {"fault_aware",
+         {{"method", 3}, {"p", 2}, {"granularity", "row"}, {"stuck_values", "some"}, {"probability", 0.1}}},
+        {"dropout", {{"kind", "spatial"}, {"p", 1.0}}}};
     try {
       parse_train_config(bad, "t.json");
       QFAIL("no error");
@@ -421,8 +422,13 @@ class TestFat : public QObject {
         QVERIFY2(all.find(field) != std::string::npos, field);
     }
     QVERIFY_THROWS_EXCEPTION(ValidationError, parse_train_config({{"fault_aware", 0.1}}, "t.json"));
-    nlohmann::json good = {{"fault_aware", {{"method", 2}, {"p", 0.05}, {"p_end", 0.15}, {"granularity", "pixel"},
-                                             {"stuck_values", {-1, 1}}, {"layers", {"conv0"}}}},
+    nlohmann::json good = {{"fault_aware",
+                            {{"method", 2},
+                             {"p", 0.05},
+                             {"p_end", 0.15},
+                             {"granularity", "pixel"},
+                             {"stuck_values", {-1, 1}},
+                             {"layers", {"conv0"}}}},
                            {"dropout", {{"kind", "dropout"}, {"p", 0.3}}}};
     TrainConfig c = parse_train_config(good, "t.json");
     QCOMPARE(c.fault_aware.method, 2);

@@ -68,7 +68,7 @@ class TestFaults : public QObject {
     QCOMPARE(fp16.encode(1.0f, 1.0), 0x3c00u);
     QCOMPARE(fp16.flip(1.0f, 1u << 15, 1.0), -1.0f);
     QVERIFY(std::isinf(fp16.flip(1.0f, 1u << 14, 1.0)));  // 0x7c00 = +inf in binary16
-    QCOMPARE(fp16.flip(1.0f, 1u << 9, 1.0), 1.5f);         // top mantissa bit
+    QCOMPARE(fp16.flip(1.0f, 1u << 9, 1.0), 1.5f);        // top mantissa bit
     QCOMPARE(bf16.encode(1.0f, 1.0), 0x3f80u);
     QCOMPARE(bf16.flip(1.0f, 1u << 6, 1.0), 1.5f);
     QVERIFY(std::isinf(bf16.flip(1.0f, 1u << 14, 1.0)));
@@ -80,7 +80,7 @@ class TestFaults : public QObject {
     NumberFormat int8 = NumberFormat::parse("int8");
     const double scale = 0.1;
     QCOMPARE(int8.encode(0.5f, scale), 5u);
-    QCOMPARE(int8.flip(0.5f, 1u << 1, scale), static_cast<float>(7 * scale));  // 5 -> 7
+    QCOMPARE(int8.flip(0.5f, 1u << 1, scale), static_cast<float>(7 * scale));     // 5 -> 7
     QCOMPARE(int8.flip(0.5f, 1u << 7, scale), static_cast<float>(-123 * scale));  // sign bit: 5 - 128
     QCOMPARE(int8.encode(-0.3f, scale), static_cast<uint32_t>(0xfd));             // -3
     QCOMPARE(int8.flip(-0.3f, 1u << 7, scale), static_cast<float>(125 * scale));
@@ -125,7 +125,8 @@ class TestFaults : public QObject {
     StuckFault pixel{0, -1, 1, 3, -1.0};
     pixel.apply(y);
     QVERIFY((y.select(2, 1).select(2, 3) == -1.0f).all().item<bool>());  // all images, all channels
-    QCOMPARE((y != x).sum().item<int64_t>(), (y.select(2, 1).select(2, 3) != x.select(2, 1).select(2, 3)).sum().item<int64_t>());
+    QCOMPARE((y != x).sum().item<int64_t>(),
+             (y.select(2, 1).select(2, 3) != x.select(2, 1).select(2, 3)).sum().item<int64_t>());
 
     y = x.clone();
     StuckFault element{0, 3, 4, 0, 2.0};
@@ -245,9 +246,9 @@ class TestFaults : public QObject {
       QVERIFY(s.scale > 0);
     }
     const WeightSite& s = sites[0];
-    const float level = static_cast<float>(s.scale);  // q = 1
+    const float level = static_cast<float>(s.scale);                                     // q = 1
     QCOMPARE(s.format.flip(level, 1u << 1, s.scale), static_cast<float>(-1 * s.scale));  // 01 -> 11 = -1
-    QCOMPARE(s.format.flip(level, 1u << 0, s.scale), 0.0f);                             // 01 -> 00
+    QCOMPARE(s.format.flip(level, 1u << 0, s.scale), 0.0f);                              // 01 -> 00
   }
 
   // Transient activation faults are keyed to images, not batches: applying a set batch by batch

@@ -389,8 +389,10 @@ class TestGui : public QObject {
     static_cast<QDialog*>(dialog)->accept();  // as the Open button does (accept is protected in QFileDialog)
     const json v = w->document()->value("/experiments/0/load");
     QVERIFY(v.is_string());
-    QCOMPARE(QFileInfo(QString::fromStdString(v.get<std::string>())).absoluteFilePath(), QFileInfo(model).absoluteFilePath());
-    QCOMPARE(qobject_cast<QLineEdit*>(experiment->editor("load"))->text(), QString::fromStdString(v.get<std::string>()));
+    QCOMPARE(QFileInfo(QString::fromStdString(v.get<std::string>())).absoluteFilePath(),
+             QFileInfo(model).absoluteFilePath());
+    QCOMPARE(qobject_cast<QLineEdit*>(experiment->editor("load"))->text(),
+             QString::fromStdString(v.get<std::string>()));
   }
 
   void live_campaign_cancel_keeps_partial_results() {
@@ -407,8 +409,8 @@ class TestGui : public QObject {
     // Many stuck values make the sweep long enough to be cancelled midway.
     json values = json::array();
     for (int i = 0; i < 400; ++i) values.push_back(-4.0 + 0.02 * i);
-    doc->set("/experiments/0/faults", {{"kind", "stuck_at"}, {"target", "activations"}, {"granularity", "channel"},
-                                       {"stuck_values", values}});
+    doc->set("/experiments/0/faults",
+             {{"kind", "stuck_at"}, {"target", "activations"}, {"granularity", "channel"}, {"stuck_values", values}});
     doc->set("/experiments/0/campaign", {{"kind", "stuck_sweep"}, {"test_limit", 300}, {"batch_size", 300}});
     w->validate_now();
     QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
@@ -437,8 +439,8 @@ class TestGui : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 20000);
     QCOMPARE(ended.front().front().toString(), QString("cancelled"));
     probe.timer.stop();
-    qInfo("UI event-loop latency during training + campaign: worst %lld ms, mean %.2f ms over %lld ticks",
-          probe.worst, probe.ticks ? probe.sum / probe.ticks : 0.0, probe.ticks);
+    qInfo("UI event-loop latency during training + campaign: worst %lld ms, mean %.2f ms over %lld ticks", probe.worst,
+          probe.ticks ? probe.sum / probe.ticks : 0.0, probe.ticks);
     QVERIFY(probe.ticks > 20);
     QVERIFY2(probe.worst < 2000, "the UI thread was blocked for more than 2 s");
 
@@ -527,8 +529,8 @@ class TestGui : public QObject {
     // A stored campaign run becomes a point: a stuck-at sweep at its worst case (FAT Fig. 9), a
     // BER sweep at its mean; the cost from the protection's overhead.
     const nlohmann::json overhead = {{"protection", {{"overhead", {{"hardware_cost", 1.25}}}}}};
-    nlohmann::json stuck = {{"id", 7}, {"kind", "stuck_sweep"},
-                            {"summary", {{"min", 71.5}, {"mean", 80.0}, {"golden_accuracy", 81.0}}}};
+    nlohmann::json stuck = {
+        {"id", 7}, {"kind", "stuck_sweep"}, {"summary", {{"min", 71.5}, {"mean", 80.0}, {"golden_accuracy", 81.0}}}};
     stuck["summary"].update(overhead);
     ParetoPoint p;
     QVERIFY(widgets::pareto_point(stuck, &p));

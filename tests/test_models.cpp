@@ -82,8 +82,8 @@ class TestModels : public QObject {
   }
 
   void zooNames() {
-    QCOMPARE(zoo_names(), (std::vector<std::string>{"mlp", "lenet5", "cnv", "vgg11", "vgg16", "alexnet", "resnet20",
-                                                    "resnet18"}));
+    QCOMPARE(zoo_names(),
+             (std::vector<std::string>{"mlp", "lenet5", "cnv", "vgg11", "vgg16", "alexnet", "resnet20", "resnet18"}));
   }
 
   void everyModelBuilds_data() {

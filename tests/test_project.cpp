@@ -18,9 +18,13 @@ using nlohmann::json;
 // Readable failure messages for the standard and JSON types compared here.
 namespace QTest {
 template <>
-inline char* toString(const std::string& s) { return qstrdup(s.c_str()); }
+inline char* toString(const std::string& s) {
+  return qstrdup(s.c_str());
+}
 template <>
-inline char* toString(const nlohmann::json& j) { return qstrdup(j.dump().c_str()); }
+inline char* toString(const nlohmann::json& j) {
+  return qstrdup(j.dump().c_str());
+}
 }  // namespace QTest
 
 namespace {
@@ -83,7 +87,8 @@ class TestProject : public QObject {
 
     // An explicit training seed wins over the project's.
     p = faultscape::parse_project(json::parse(R"({"seed": 9, "experiments": [{"name": "e",
-        "training": {"seed": 3}}]})"), "x");
+        "training": {"seed": 3}}]})"),
+                                  "x");
     QCOMPARE(p.experiments[0].training.seed, uint64_t(3));
     QCOMPARE(p.experiments[0].dataset.seed, uint64_t(9));
   }
@@ -197,7 +202,8 @@ class TestProject : public QObject {
     row("/experiments/0/model/file", "3", "experiments[0].model.file: expected a string, got 3");
     row("/experiments/0/dataset/name", R"("svhn")",
         R"(experiments[0].dataset.name: expected one of "fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic", got "svhn")");
-    row("/experiments/0/dataset/train_limit", "-5", "experiments[0].dataset.train_limit: expected an integer >= 0, got -5");
+    row("/experiments/0/dataset/train_limit", "-5",
+        "experiments[0].dataset.train_limit: expected an integer >= 0, got -5");
     row("/experiments/0/dataset/normalize", "1", "experiments[0].dataset.normalize: expected true or false, got 1");
     row("/experiments/0/dataset/synthetic", "[]", "experiments[0].dataset.synthetic: expected an object, got []");
     row("/experiments/0/dataset/synthetic/shape", "[1,28]",
@@ -217,7 +223,8 @@ class TestProject : public QObject {
     row("/experiments/0/training/optimizer", R"("adamw")",
         R"(experiments[0].training.optimizer: expected one of "adam", "sgd", got "adamw")");
     row("/experiments/0/training/lr", "0", "experiments[0].training.lr: expected a number > 0, got 0");
-    row("/experiments/0/training/momentum", "1", "experiments[0].training.momentum: expected a number in [0, 1), got 1");
+    row("/experiments/0/training/momentum", "1",
+        "experiments[0].training.momentum: expected a number in [0, 1), got 1");
     row("/experiments/0/training/weight_decay", "-0.1",
         "experiments[0].training.weight_decay: expected a number >= 0, got -0.1");
     row("/experiments/0/training/lr_halve_every", "-1",
@@ -235,7 +242,8 @@ class TestProject : public QObject {
         "experiments[1].protection[0].k: expected an integer >= 0, got -2");
     row("/experiments/0/name", "-", "experiments[0].name: missing; every experiment needs a unique name");
     row("/experiments/0/name", R"("")", "experiments[0].name: must not be empty");
-    row("/experiments/1/name", R"("a")", R"(experiments[1].name: duplicate experiment name "a" (also experiments[0].name))");
+    row("/experiments/1/name", R"("a")",
+        R"(experiments[1].name: duplicate experiment name "a" (also experiments[0].name))");
     row("/experiments/1", "5", "experiments[1]: expected an object, got 5");
     row("/experiments", R"("x")", R"(experiments: expected an array, got "x")");
     row("/threads", "-1", "threads: expected an integer >= 0, got -1");
@@ -398,7 +406,8 @@ class TestProject : public QObject {
       return std::string();
     };
     QCOMPARE(error("epochs"), std::string("--set epochs: expected KEY=VALUE"));
-    QCOMPARE(error("experiments[5].name=x"), std::string("--set experiments[5].name=x: index [5] is not in the document"));
+    QCOMPARE(error("experiments[5].name=x"),
+             std::string("--set experiments[5].name=x: index [5] is not in the document"));
     QCOMPARE(error("seed=1", "zz"), std::string());  // a root key ignores the experiment filter
     QCOMPARE(error("campaign.trials=2", "zz"), std::string("--set campaign.trials=2: no experiment named \"zz\""));
   }
@@ -418,7 +427,8 @@ class TestProject : public QObject {
     const auto m = faultscape::parse_model_config({{"name", "vgg11"}, {"weight_bits", 2}}, "--model");
     QCOMPARE(m.name, std::string("vgg11"));
     QCOMPARE(m.weight_bits, 2);
-    const auto d = faultscape::parse_dataset_config({{"name", "synthetic"}, {"synthetic", {{"train", 64}}}}, "--dataset");
+    const auto d =
+        faultscape::parse_dataset_config({{"name", "synthetic"}, {"synthetic", {{"train", 64}}}}, "--dataset");
     QCOMPARE(d.synthetic_train, int64_t(64));
     QVERIFY_THROWS_EXCEPTION(ValidationError, faultscape::parse_dataset_config({{"nam", "mnist"}}, "--dataset"));
 

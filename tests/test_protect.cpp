@@ -292,8 +292,9 @@ class TestProtect : public QObject {
     QVERIFY(error(json{{"scheme", "tmr"}}).find("protection: expected an array") != std::string::npos);
     QVERIFY(error(json::array({{{"scheme", "ranger"}}, {{"scheme", "tmr"}}})).empty());
     QVERIFY(error(json::array({{{"scheme", "replicate"}, {"k", -1}}})).find("protection[0].k") != std::string::npos);
-    QVERIFY(error(json::array({{{"scheme", "replicate"}, {"stuck_values", "some"}}})).find("protection[0].stuck_values") !=
-            std::string::npos);
+    QVERIFY(
+        error(json::array({{{"scheme", "replicate"}, {"stuck_values", "some"}}})).find("protection[0].stuck_values") !=
+        std::string::npos);
     QVERIFY(error(json::array({{{"scheme", "qbound"}, {"mode", "searched"}}})).find("protection[0].mode") !=
             std::string::npos);
     QVERIFY(error(json::array({{{"scheme", "qbound"}, {"tolerance", 1}}})).find("protection[0].tolerance: unknown") !=
@@ -325,12 +326,15 @@ class TestProtect : public QObject {
         impacts.push_back({r["impact"][c].get<double>(), r["layer"].get<std::string>() + "/" + std::to_string(c)});
     std::set<std::string> chosen;
     for (const auto& l : d["layers"])
-      for (const auto& c : l["triplicated"]) chosen.insert(l["layer"].get<std::string>() + "/" + std::to_string(c.get<int>()));
+      for (const auto& c : l["triplicated"])
+        chosen.insert(l["layer"].get<std::string>() + "/" + std::to_string(c.get<int>()));
     QCOMPARE(chosen.size(), size_t{5});
     double min_chosen = 1e9, max_other = -1e9;
     for (const auto& [impact, id] : impacts) {
-      if (chosen.count(id)) min_chosen = std::min(min_chosen, impact);
-      else max_other = std::max(max_other, impact);
+      if (chosen.count(id))
+        min_chosen = std::min(min_chosen, impact);
+      else
+        max_other = std::max(max_other, impact);
     }
     QVERIFY2(min_chosen >= max_other, (std::to_string(min_chosen) + " < " + std::to_string(max_other)).c_str());
     QVERIFY(min_chosen > 0);  // an untrained lenet still changes predictions when a channel is stuck
@@ -348,7 +352,8 @@ class TestProtect : public QObject {
       QVERIFY(test::close_values(net->forward_range(faulty, vote, net->size()), golden));
     }
     int64_t plain = 0;
-    while (std::find(layer["triplicated"].begin(), layer["triplicated"].end(), plain) != layer["triplicated"].end()) ++plain;
+    while (std::find(layer["triplicated"].begin(), layer["triplicated"].end(), plain) != layer["triplicated"].end())
+      ++plain;
     torch::Tensor faulty = site.clone();
     faulty.select(1, plain).fill_(1e6f);
     QVERIFY(!same(net->forward_range(faulty, vote, net->size()), golden));
@@ -400,8 +405,8 @@ class TestProtect : public QObject {
     // Without labels the search cannot measure accuracy.
     try {
       json d;
-      apply_protection(base, parse_protection(json::array({{{"scheme", "qbound"}, {"mode", "optimized"}}}), "test"),
-                       x, torch::Tensor(), d);
+      apply_protection(base, parse_protection(json::array({{{"scheme", "qbound"}, {"mode", "optimized"}}}), "test"), x,
+                       torch::Tensor(), d);
       QFAIL("no error without labels");
     } catch (const ConfigError& e) {
       QVERIFY(std::string(e.what()).find("labels") != std::string::npos);
@@ -527,11 +532,10 @@ class TestProtect : public QObject {
 
   void pareto_two_objectives_with_ties() {
     std::vector<Objective> obj = {{"acc", true}, {"cost", false}};
-    std::vector<std::vector<double>> pts = {
-        {90, 3}, {90, 3},  // a tie: both on the front
-        {80, 1}, {70, 1},  // same cost, less accuracy: dominated
-        {95, 5}, {85, 3},  // dominated by (90, 3)
-        {60, 6}};          // dominated by everything above it
+    std::vector<std::vector<double>> pts = {{90, 3}, {90, 3},  // a tie: both on the front
+                                            {80, 1}, {70, 1},  // same cost, less accuracy: dominated
+                                            {95, 5}, {85, 3},  // dominated by (90, 3)
+                                            {60, 6}};          // dominated by everything above it
     std::vector<int> r = nondominated_ranks(pts, obj);
     QCOMPARE(r, (std::vector<int>{0, 0, 0, 1, 0, 1, 2}));
     QVERIFY(!dominates(pts[0], pts[1], obj));

@@ -244,8 +244,8 @@ class TestQuant : public QObject {
 
       torch::Tensor x = torch::randn({2, 3, 9, 9});
       torch::Tensor y = layer->forward(x);
-      torch::Tensor ref = torch::conv2d(x, fq_nograd(layer->conv->weight.detach(), bits, 0.2),
-                                        layer->conv->bias.detach(), 2, 1);
+      torch::Tensor ref =
+          torch::conv2d(x, fq_nograd(layer->conv->weight.detach(), bits, 0.2), layer->conv->bias.detach(), 2, 1);
       QCOMPARE(y.sizes(), (std::vector<int64_t>{2, 5, 5, 5}));
       QVERIFY(torch::allclose(y, ref, 1e-5, 1e-6));
       if (bits <= 3)  // coarse weights change the output visibly
@@ -276,8 +276,8 @@ class TestQuant : public QObject {
       QVERIFY(torch::equal(w.detach(), fq_nograd(layer->linear->weight.detach(), bits, 0.1)));
       torch::Tensor x = torch::randn({4, 20});
       torch::Tensor y = layer->forward(x);
-      torch::Tensor ref = torch::linear(x, fq_nograd(layer->linear->weight.detach(), bits, 0.1),
-                                        layer->linear->bias.detach());
+      torch::Tensor ref =
+          torch::linear(x, fq_nograd(layer->linear->weight.detach(), bits, 0.1), layer->linear->bias.detach());
       QCOMPARE(y.sizes(), (std::vector<int64_t>{4, 7}));
       QVERIFY(torch::allclose(y, ref, 1e-5, 1e-6));
       QCOMPARE(layer->last_macs, int64_t{20 * 7});

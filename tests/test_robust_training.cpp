@@ -105,8 +105,8 @@ class TestRobustTraining : public QObject {
     gate->threshold.data().copy_(torch::tensor({0.5f, 1.0f, 2.0f}));
     torch::Tensor x = torch::rand({2, 3, 4, 4}) * 3;
     torch::Tensor y = gate->forward(x);
-    torch::Tensor expected = torch::where(x <= torch::tensor({0.5f, 1.0f, 2.0f}).view({1, 3, 1, 1}), x,
-                                          torch::zeros_like(x));
+    torch::Tensor expected =
+        torch::where(x <= torch::tensor({0.5f, 1.0f, 2.0f}).view({1, 3, 1, 1}), x, torch::zeros_like(x));
     QVERIFY(torch::equal(y, expected));
     y.sum().backward();
     QCOMPARE(gate->threshold.grad().numel(), int64_t{3});
@@ -172,8 +172,8 @@ class TestRobustTraining : public QObject {
       lt.profile(data.train.images);
       lt.regulariser().backward();
       for (const auto& g : lt.gates()) {
-        torch::Tensor expected = std::string(penalty) == "l1" ? torch::full_like(g->threshold, 0.01)
-                                                              : 0.02 * g->threshold.detach();
+        torch::Tensor expected =
+            std::string(penalty) == "l1" ? torch::full_like(g->threshold, 0.01) : 0.02 * g->threshold.detach();
         QVERIFY(torch::allclose(g->threshold.grad(), expected));
         QVERIFY(g->threshold.grad().ge(0).all().item<bool>());
       }
@@ -481,11 +481,10 @@ class TestRobustTraining : public QObject {
 
   // JSON: presence switches a method on, every problem names its field, written configs read back.
   void jsonKeys() {
-    nlohmann::json bad = {
-        {"learned_threshold", {{"granularity", "row"}, {"init_percentile", 0}, {"lamda", 1}}},
-        {"quant_bound", {{"penalty", "l3"}, {"min_bound", 0}}},
-        {"bitflip_training", {{"ber", 2}, {"format", "fp33"}, {"tensors", {"weights"}}}},
-        {"saturating_weights", {{"function", "sigmoid"}, {"factor", 1.0}}}};
+    nlohmann::json bad = {{"learned_threshold", {{"granularity", "row"}, {"init_percentile", 0}, {"lamda", 1}}},
+                          {"quant_bound", {{"penalty", "l3"}, {"min_bound", 0}}},
+                          {"bitflip_training", {{"ber", 2}, {"format", "fp33"}, {"tensors", {"weights"}}}},
+                          {"saturating_weights", {{"function", "sigmoid"}, {"factor", 1.0}}}};
     try {
       parse_train_config(bad, "t.json");
       QFAIL("no error");

@@ -28,9 +28,13 @@ namespace fs = std::filesystem;
 // Readable failure messages for the standard and JSON types compared here.
 namespace QTest {
 template <>
-inline char* toString(const std::string& s) { return qstrdup(s.c_str()); }
+inline char* toString(const std::string& s) {
+  return qstrdup(s.c_str());
+}
 template <>
-inline char* toString(const nlohmann::json& j) { return qstrdup(j.dump().c_str()); }
+inline char* toString(const nlohmann::json& j) {
+  return qstrdup(j.dump().c_str());
+}
 }  // namespace QTest
 
 namespace {
@@ -96,10 +100,14 @@ class TestStore : public QObject {
 
   void schemaCreation() {
     const std::string path = dir() + "/nested/deeper/proj.sqlite";
-    { ResultStore store(path); QCOMPARE(store.path(), path); }
+    {
+      ResultStore store(path);
+      QCOMPARE(store.path(), path);
+    }
     QVERIFY(fs::exists(path));
-    QCOMPARE(raw_query(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
-                             "WHERE type = 'table' ORDER BY name)"),
+    QCOMPARE(raw_query(path,
+                       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
+                       "WHERE type = 'table' ORDER BY name)"),
              std::string("metrics,runs,trials"));
     QCOMPARE(raw_query(path, "PRAGMA journal_mode"), std::string("wal"));
     QCOMPARE(raw_query(path, "PRAGMA user_version"), std::string("1"));
@@ -248,9 +256,8 @@ class TestStore : public QObject {
     QCOMPARE(store.trials(failing).size(), size_t(1));  // what was measured is kept
 
     const int64_t stopped = store.begin_run(info());
-    QVERIFY_THROWS_EXCEPTION(faultscape::Cancelled, faultscape::record_run(store, stopped, []() -> json {
-      throw faultscape::Cancelled();
-    }));
+    QVERIFY_THROWS_EXCEPTION(faultscape::Cancelled,
+                             faultscape::record_run(store, stopped, []() -> json { throw faultscape::Cancelled(); }));
     QCOMPARE(store.run(stopped).status, std::string("cancelled"));
     // A cancel is not an error: handlers of errors let it through to the one that asked to stop.
     bool passed_error_handlers = false;
@@ -282,8 +289,9 @@ class TestStore : public QObject {
     ResultStore store(path);
     const int64_t id = store.begin_run(info());
     // Make the fourth insert of the batch fail, after three have succeeded inside the transaction.
-    raw_exec(path, "CREATE TRIGGER fail_trial BEFORE INSERT ON trials WHEN NEW.trial = 3 "
-                   "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    raw_exec(path,
+             "CREATE TRIGGER fail_trial BEFORE INSERT ON trials WHEN NEW.trial = 3 "
+             "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
     try {
       store.add_trials(id, {trial(0, 1), trial(1, 1), trial(2, 1), trial(3, 1), trial(4, 1)});
       QFAIL("expected a StoreError");
@@ -325,10 +333,9 @@ class TestStore : public QObject {
              std::string("trial,bit,nested.a,site,accuracy,loss,metrics.accuracy\n"
                          "0,3,1,conv1,0.5,0.25,\n"
                          "1,7,,\"fc, \"\"x\"\"\",,1.0,0.1\n"));
-    QCOMPARE(faultscape::test::read_text(files[1]),
-             std::string("name,step,value,detail\n"
-                         "train_loss,1,0.75,\"{\"\"lr\"\":0.001}\"\n"
-                         "test_accuracy,-1,0.9,\n"));
+    QCOMPARE(faultscape::test::read_text(files[1]), std::string("name,step,value,detail\n"
+                                                                "train_loss,1,0.75,\"{\"\"lr\"\":0.001}\"\n"
+                                                                "test_accuracy,-1,0.9,\n"));
     for (const auto& entry : fs::directory_iterator(out))
       QVERIFY2(entry.path().extension() == ".csv", entry.path().c_str());  // no temporary left
 
@@ -338,7 +345,8 @@ class TestStore : public QObject {
     QCOMPARE(j["run"]["config"], info().config);
     QVERIFY(j["run"]["ended_at"].is_null());
     QCOMPARE(j["metrics"].size(), size_t(2));
-    QCOMPARE(j["metrics"][0], json({{"name", "train_loss"}, {"value", 0.75}, {"step", 1}, {"detail", {{"lr", 0.001}}}}));
+    QCOMPARE(j["metrics"][0],
+             json({{"name", "train_loss"}, {"value", 0.75}, {"step", 1}, {"detail", {{"lr", 0.001}}}}));
     QCOMPARE(j["trials"].size(), size_t(2));
     QCOMPARE(j["trials"][0]["params"], a.params);
     QCOMPARE(j["trials"][1]["accuracy"], json(nullptr));  // NaN: not measured

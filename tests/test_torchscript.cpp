@@ -44,7 +44,8 @@ std::string save_sequential() {
   top.register_module("flat", flatten_module());
   top.register_module("fc0", linear_module("Hidden", 16, 8, true));
   top.register_module("fc1", linear_module("Out", 8, 3, false));
-  top.define("def forward(self, x):\n  x = self.flat.forward(x)\n  x = self.fc0.forward(x)\n  return self.fc1.forward(x)\n");
+  top.define(
+      "def forward(self, x):\n  x = self.flat.forward(x)\n  x = self.fc0.forward(x)\n  return self.fc1.forward(x)\n");
   std::string path = test::test_path("sequential.pt");
   top.save(path);
   return path;

@@ -136,7 +136,10 @@ QString BerPlot::hover_text(QCPAbstractPlottable* p, int index) const {
     }
     if (p == it->dots && index >= 0 && index < it->dots->data()->size()) {
       auto d = it->dots->data()->at(index);
-      return tr("%1: one trial at rate %2, accuracy %3 %").arg(it.key()).arg(d->key, 0, 'g', 3).arg(d->value, 0, 'f', 2);
+      return tr("%1: one trial at rate %2, accuracy %3 %")
+          .arg(it.key())
+          .arg(d->key, 0, 'g', 3)
+          .arg(d->value, 0, 'f', 2);
     }
   }
   return {};

@@ -38,7 +38,7 @@ class BerPlot : public PlotView {
     int trials;
   };
   struct Series {
-    QMap<double, Point> points;           // by rate
+    QMap<double, Point> points;       // by rate
     QVector<QPointF> pending_trials;  // (rate, accuracy) not yet in the graph
     QVector<QPointF> trials;          // everything plotted (CSV)
     QCPGraph *mean = nullptr, *upper = nullptr, *lower = nullptr, *dots = nullptr;

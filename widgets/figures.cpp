@@ -133,8 +133,11 @@ bool pareto_point(const json& run, ParetoPoint* out) {
       cost = overhead[key].get<double>();
       break;
     }
-  QString scheme = QString::fromStdString(run.value("config", json::object()).value("protection", json::array()).dump());
-  out->label = run_label(run) + " " + QString::fromStdString(kind == "stuck_sweep" ? "stuck_sweep (worst case)" : kind) + (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
+  QString scheme =
+      QString::fromStdString(run.value("config", json::object()).value("protection", json::array()).dump());
+  out->label = run_label(run) + " " +
+               QString::fromStdString(kind == "stuck_sweep" ? "stuck_sweep (worst case)" : kind) +
+               (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
   out->run = run.value("id", 0LL);
   out->cost = cost;
   out->accuracy = acc;

@@ -37,8 +37,8 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotView(tr("Layer x channel sensiti
   auto* group = new QCPMarginGroup(plot());
   plot()->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-  plot()->yAxis->setRangeReversed(true);  // first layer on top
-  dirty_ = true;                           // the first redraw empties the map
+  plot()->yAxis->setRangeReversed(true);                                           // first layer on top
+  dirty_ = true;                                                                   // the first redraw empties the map
   for (QCPAxis* a : {plot()->xAxis, plot()->yAxis}) a->grid()->setVisible(false);  // cells fill the rect
   set_empty_text(tr("No channel stuck-at trials yet: run a stuck_sweep at channel granularity"));
 }
@@ -59,8 +59,10 @@ void HeatmapPlot::add_trials(const nlohmann::json& trials) {
     const int c = p["channel"].get<int>();
     const double drop = m["drop"].get<double>();
     auto it = row.drop.find(c);
-    if (it == row.drop.end()) row.drop.insert(c, drop);
-    else *it = std::max(*it, drop);
+    if (it == row.drop.end())
+      row.drop.insert(c, drop);
+    else
+      *it = std::max(*it, drop);
   }
   dirty_ = true;
   schedule_replot();

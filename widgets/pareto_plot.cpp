@@ -32,7 +32,8 @@ QVector<int> pareto_front(const QVector<ParetoPoint>& pts) {
 }
 
 ParetoPlot::ParetoPlot(QWidget* parent) : PlotView(tr("Accuracy vs overhead (Pareto front)"), parent) {
-  style_plot(plot(), title(), tr("hardware cost (x unprotected)"), tr("accuracy under faults (%; stuck-at: worst case)"));
+  style_plot(plot(), title(), tr("hardware cost (x unprotected)"),
+             tr("accuracy under faults (%; stuck-at: worst case)"));
   dominated_graph_ = plot()->addGraph();
   dominated_graph_->setName(tr("dominated"));
   dominated_graph_->setLineStyle(QCPGraph::lsNone);

@@ -12,9 +12,9 @@ class QCheckBox;
 namespace faultscape::widgets {
 
 struct ParetoPoint {
-  QString label;      // scheme / configuration, shown on hover
-  qint64 run = 0;     // the run that measured it (0: none)
-  double cost = 1;    // overhead, normalised to the unprotected network (minimised)
+  QString label;        // scheme / configuration, shown on hover
+  qint64 run = 0;       // the run that measured it (0: none)
+  double cost = 1;      // overhead, normalised to the unprotected network (minimised)
   double accuracy = 0;  // accuracy under faults, % (maximised)
 };
 

@@ -14,7 +14,8 @@
 
 namespace faultscape::widgets {
 
-PlotView::PlotView(const QString& title, QWidget* parent) : QWidget(parent), title_(title), plot_(new QCustomPlot(this)) {
+PlotView::PlotView(const QString& title, QWidget* parent)
+    : QWidget(parent), title_(title), plot_(new QCustomPlot(this)) {
   box_ = new QVBoxLayout(this);
   box_->setContentsMargins(2, 2, 2, 2);
   box_->addWidget(plot_, 1);
@@ -35,7 +36,10 @@ PlotView::PlotView(const QString& title, QWidget* parent) : QWidget(parent), tit
   });
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   connect(plot_, &QCustomPlot::mouseMove, this, &PlotView::show_hover);
-  connect(plot_, &QCustomPlot::afterReplot, this, [this] { ++replots_; Q_EMIT replotted(); });
+  connect(plot_, &QCustomPlot::afterReplot, this, [this] {
+    ++replots_;
+    Q_EMIT replotted();
+  });
 }
 
 void PlotView::schedule_replot() {
@@ -80,8 +84,10 @@ void PlotView::show_hover(QMouseEvent* event) {
     }
   }
   QString text = best ? hover_text(best, index) : QString();
-  if (text.isEmpty()) QToolTip::hideText();
-  else QToolTip::showText(event->globalPosition().toPoint(), text, plot_);
+  if (text.isEmpty())
+    QToolTip::hideText();
+  else
+    QToolTip::showText(event->globalPosition().toPoint(), text, plot_);
 }
 
 QStringList PlotView::export_figure(const QString& base, const ExportOptions& o, QString* error) {

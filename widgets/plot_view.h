@@ -15,9 +15,9 @@ class QVBoxLayout;
 namespace faultscape::widgets {
 
 struct ExportOptions {
-  int width = 800;   // figure size in pixels at 96 DPI (PDF: points)
+  int width = 800;  // figure size in pixels at 96 DPI (PDF: points)
   int height = 560;
-  int dpi = 150;     // PNG resolution; the PNG is width*dpi/96 pixels wide
+  int dpi = 150;  // PNG resolution; the PNG is width*dpi/96 pixels wide
 };
 
 class PlotView : public QWidget {

@@ -33,8 +33,8 @@ void TrainingPlot::clear() {
 }
 
 void TrainingPlot::add_epoch(const nlohmann::json& r) {
-  epochs_.push_back({r.value("epoch", 0.0), r.value("loss", 0.0), r.value("train_accuracy", 0.0),
-                     r.value("test_accuracy", 0.0)});
+  epochs_.push_back(
+      {r.value("epoch", 0.0), r.value("loss", 0.0), r.value("train_accuracy", 0.0), r.value("test_accuracy", 0.0)});
   schedule_replot();
 }
 

@@ -18,7 +18,8 @@ nlohmann::json cmd_export(const GlobalOptions& g, const std::string& source, lon
   if (format != "csv" && format != "json") throw ConfigError("--format: expected csv or json, got \"" + format + "\"");
   ResultStore store(db);
   std::vector<int64_t> ids;
-  if (run > 0) ids.push_back(store.run(run).id);
+  if (run > 0)
+    ids.push_back(store.run(run).id);
   else
     for (const RunRow& r : store.runs()) ids.push_back(r.id);
   std::filesystem::create_directories(out_dir);

@@ -136,8 +136,11 @@ nlohmann::json correlate_vulnerability(Network& net, const DatasetSplit& data, c
     double rho = spearman(v[i].score, m.score);
     all_v.insert(all_v.end(), v[i].score.begin(), v[i].score.end());
     all_m.insert(all_m.end(), m.score.begin(), m.score.end());
-    out["layers"].push_back({{"layer", v[i].name}, {"spearman", rho}, {"vulnerability", v[i].score},
-                             {"stuck_drop", m.score}, {"stuck_values", values}});
+    out["layers"].push_back({{"layer", v[i].name},
+                             {"spearman", rho},
+                             {"vulnerability", v[i].score},
+                             {"stuck_drop", m.score},
+                             {"stuck_values", values}});
     if (!quiet) std::printf("%-10s %9zu %9.3f\n", v[i].name.c_str(), v[i].score.size(), rho);
   }
   out["spearman_all"] = spearman(all_v, all_m);

@@ -63,7 +63,8 @@ nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
       for (const QString& f : widgets::figures_for_run(r["run"]))
         if (!figures.contains(f)) figures << f;
     for (const auto& r : runs)
-      if (widgets::ParetoPoint p; widgets::pareto_point(r["run"], &p) && !figures.contains("pareto")) figures << "pareto";
+      if (widgets::ParetoPoint p; widgets::pareto_point(r["run"], &p) && !figures.contains("pareto"))
+        figures << "pareto";
   } else {
     figures << QString::fromStdString(o.figure);
   }
@@ -78,7 +79,8 @@ nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
     bool any = false;
     for (const auto& r : selected) any = widgets::feed_run(view.get(), r["run"], r["trials"], r["metrics"]) || any;
     if (!any) return false;
-    const QString base = QDir(QString::fromStdString(o.out_dir)).filePath(QString::fromStdString(prefix) + view->stem());
+    const QString base =
+        QDir(QString::fromStdString(o.out_dir)).filePath(QString::fromStdString(prefix) + view->stem());
     QString error;
     QStringList written = view->export_figure(base, size, &error);
     if (written.isEmpty()) throw StoreError(error.toStdString());

@@ -12,9 +12,9 @@
 namespace faultscape::cli {
 
 struct PlotOptions {
-  std::string source;             // project JSON file or results .sqlite database
-  std::vector<long long> runs;    // empty: every train and campaign run of the database
-  std::string figure = "auto";    // auto | training | fat_scatter | heatmap | ber | pareto
+  std::string source;           // project JSON file or results .sqlite database
+  std::vector<long long> runs;  // empty: every train and campaign run of the database
+  std::string figure = "auto";  // auto | training | fat_scatter | heatmap | ber | pareto
   std::string out_dir = "results/figures";
   int width = 800, height = 560, dpi = 150;
 };

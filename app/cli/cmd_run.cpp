@@ -63,8 +63,10 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
   if (g.threads > 0) project.threads = g.threads;
   set_threads(project.threads);
   std::vector<Experiment> selected;
-  if (!only.empty()) selected.push_back(project.experiment(only));
-  else selected = project.experiments;
+  if (!only.empty())
+    selected.push_back(project.experiment(only));
+  else
+    selected = project.experiments;
   if (g.seed >= 0)
     for (auto& e : selected) e.training.seed = e.dataset.seed = static_cast<uint64_t>(g.seed);
 
@@ -96,10 +98,10 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
   }
   if (!g.json) std::printf("results in %s\n", project.database_path().c_str());
   nlohmann::json summary = {{"command", "run"},
-                             {"project", project.name},
-                             {"database", project.database_path()},
-                             {"threads", torch::get_num_threads()},
-                             {"experiments", results}};
+                            {"project", project.name},
+                            {"database", project.database_path()},
+                            {"threads", torch::get_num_threads()},
+                            {"experiments", results}};
   if (!plot_dir.empty() && !plotted.empty()) {
     PlotOptions figures;
     figures.source = project.database_path();

@@ -26,10 +26,10 @@ struct PruneOptions {
   double ratio = 0.25;
   int epochs = 10;
   double lr = 0.001;
-  std::string layers;        // comma-separated; empty = all
-  bool correlate = false;    // also rank-correlate eq. 1 with a measured channel stuck-at ranking
+  std::string layers;      // comma-separated; empty = all
+  bool correlate = false;  // also rank-correlate eq. 1 with a measured channel stuck-at ranking
   long long stuck_images = 1000;
-  std::string save;          // where to write the pruned, fine-tuned model; empty = not saved
+  std::string save;  // where to write the pruned, fine-tuned model; empty = not saved
 };
 nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment,
                          const PruneOptions& options);

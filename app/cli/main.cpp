@@ -30,8 +30,7 @@ nlohmann::json csv_list(const std::string& text, bool numbers) {
           out.push_back(v);
           continue;
         }
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
     }
     out.push_back(item);  // left for the config reader to reject with the field's name
   }
@@ -41,12 +40,15 @@ nlohmann::json csv_list(const std::string& text, bool numbers) {
 // Fault-aware training and dropout flags: written into training.fault_aware / training.dropout
 // exactly as a project file holds them, so the same validation applies.
 void add_fat_options(CLI::App& cmd, nlohmann::json& e) {
-  cmd.add_option_function<int>("--fat-method", [&e](int v) { e["training"]["fault_aware"]["method"] = v; },
-                               "fault-aware training: 1 = all injection layers, 2 = one random layer per epoch");
-  cmd.add_option_function<double>("--fat-p", [&e](double v) { e["training"]["fault_aware"]["p"] = v; },
-                                  "injection probability p (split evenly over the stuck values)");
-  cmd.add_option_function<double>("--fat-p-end", [&e](double v) { e["training"]["fault_aware"]["p_end"] = v; },
-                                  "schedule p linearly to this value at the last epoch");
+  cmd.add_option_function<int>(
+      "--fat-method", [&e](int v) { e["training"]["fault_aware"]["method"] = v; },
+      "fault-aware training: 1 = all injection layers, 2 = one random layer per epoch");
+  cmd.add_option_function<double>(
+      "--fat-p", [&e](double v) { e["training"]["fault_aware"]["p"] = v; },
+      "injection probability p (split evenly over the stuck values)");
+  cmd.add_option_function<double>(
+      "--fat-p-end", [&e](double v) { e["training"]["fault_aware"]["p_end"] = v; },
+      "schedule p linearly to this value at the last epoch");
   cmd.add_option_function<std::string>(
       "--fat-granularity", [&e](const std::string& v) { e["training"]["fault_aware"]["granularity"] = v; },
       "channel | pixel | element");
@@ -62,8 +64,8 @@ void add_fat_options(CLI::App& cmd, nlohmann::json& e) {
   cmd.add_option_function<std::string>(
       "--dropout", [&e](const std::string& v) { e["training"]["dropout"]["kind"] = v; },
       "dropout | dropout2d at the injection positions");
-  cmd.add_option_function<double>("--dropout-p", [&e](double v) { e["training"]["dropout"]["p"] = v; },
-                                  "dropout probability");
+  cmd.add_option_function<double>(
+      "--dropout-p", [&e](double v) { e["training"]["dropout"]["p"] = v; }, "dropout probability");
   cmd.add_option_function<std::string>(
       "--subnetwork-layers", [&e](const std::string& v) { e["training"]["subnetwork"]["layers"] = csv_list(v, false); },
       "comma-separated stages trained to be removable (sub-networks, paper 003), e.g. block2_1");
@@ -157,8 +159,8 @@ int main(int argc, char** argv) {
   add_dataset_options(*train, experiment);
   add_model_options(*train, experiment);
   add_training_options(*train, experiment);
-  train->add_option_function<std::string>("--name", [&](const std::string& v) { experiment["name"] = v; },
-                                          "experiment name (default: model-dataset)");
+  train->add_option_function<std::string>(
+      "--name", [&](const std::string& v) { experiment["name"] = v; }, "experiment name (default: model-dataset)");
   add_fat_options(*train, experiment);
   add_robust_training_options(*train, experiment);
 
@@ -221,13 +223,20 @@ int main(int argc, char** argv) {
   try {
     set_threads(g.threads);
     nlohmann::json result;
-    if (*train) result = cmd_train(g, experiment);
-    else if (*eval) result = cmd_eval(g, model_file, experiment);
-    else if (*run) result = cmd_run(g, output_dir_given, project_file, only, retrain, overrides, plot_dir);
-    else if (*exp) result = cmd_export(g, source, run_id, format, out_dir);
-    else if (*info) result = cmd_info(g, model_file, experiment);
-    else if (*plot) result = cmd_plot(g, plot_options);
-    else if (*prune) result = cmd_prune(g, model_file, experiment, prune_options);
+    if (*train)
+      result = cmd_train(g, experiment);
+    else if (*eval)
+      result = cmd_eval(g, model_file, experiment);
+    else if (*run)
+      result = cmd_run(g, output_dir_given, project_file, only, retrain, overrides, plot_dir);
+    else if (*exp)
+      result = cmd_export(g, source, run_id, format, out_dir);
+    else if (*info)
+      result = cmd_info(g, model_file, experiment);
+    else if (*plot)
+      result = cmd_plot(g, plot_options);
+    else if (*prune)
+      result = cmd_prune(g, model_file, experiment, prune_options);
     if (g.json) std::printf("%s\n", result.dump().c_str());
     return 0;
   } catch (const Cancelled&) {

@@ -14,7 +14,8 @@ nlohmann::json bits_value(const std::string& v) {
 template <typename T>
 void set_field(CLI::App& cmd, const std::string& flag, nlohmann::json& target, const char* object, const char* key,
                const std::string& help) {
-  cmd.add_option_function<T>(flag, [&target, object, key](const T& v) { target[object][key] = v; }, help);
+  cmd.add_option_function<T>(
+      flag, [&target, object, key](const T& v) { target[object][key] = v; }, help);
 }
 
 }  // namespace
@@ -28,23 +29,28 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
 }
 
 void add_dataset_options(CLI::App& cmd, nlohmann::json& e) {
-  set_field<std::string>(cmd, "--dataset", e, "dataset", "name", "fashion-mnist | mnist | cifar10 | cifar100 | synthetic");
+  set_field<std::string>(cmd, "--dataset", e, "dataset", "name",
+                         "fashion-mnist | mnist | cifar10 | cifar100 | synthetic");
   set_field<std::string>(cmd, "--data-path", e, "dataset", "path", "directory of the dataset files");
   set_field<long long>(cmd, "--train-limit", e, "dataset", "train_limit", "use the first N training images");
   set_field<long long>(cmd, "--test-limit", e, "dataset", "test_limit", "use the first N test images");
-  cmd.add_flag_callback("--no-normalize", [&e] { e["dataset"]["normalize"] = false; }, "keep pixels in [0, 1]");
-  cmd.add_flag_callback("--augment", [&e] { e["dataset"]["augment"] = true; }, "random crop + flip (CIFAR)");
+  cmd.add_flag_callback(
+      "--no-normalize", [&e] { e["dataset"]["normalize"] = false; }, "keep pixels in [0, 1]");
+  cmd.add_flag_callback(
+      "--augment", [&e] { e["dataset"]["augment"] = true; }, "random crop + flip (CIFAR)");
 }
 
 void add_model_options(CLI::App& cmd, nlohmann::json& e) {
-  set_field<std::string>(cmd, "--model", e, "model", "name", "mlp | lenet5 | cnv | vgg11 | vgg16 | alexnet | resnet20 | resnet18");
-  cmd.add_option_function<std::string>("--weight-bits", [&e](const std::string& v) { e["model"]["weight_bits"] = bits_value(v); },
-                                       "1-8 or float");
-  cmd.add_option_function<std::string>("--act-bits", [&e](const std::string& v) { e["model"]["act_bits"] = bits_value(v); },
-                                       "1-8 or float");
+  set_field<std::string>(cmd, "--model", e, "model", "name",
+                         "mlp | lenet5 | cnv | vgg11 | vgg16 | alexnet | resnet20 | resnet18");
+  cmd.add_option_function<std::string>(
+      "--weight-bits", [&e](const std::string& v) { e["model"]["weight_bits"] = bits_value(v); }, "1-8 or float");
+  cmd.add_option_function<std::string>(
+      "--act-bits", [&e](const std::string& v) { e["model"]["act_bits"] = bits_value(v); }, "1-8 or float");
   set_field<double>(cmd, "--width", e, "model", "width", "channel width multiplier");
   set_field<double>(cmd, "--act-clip", e, "model", "act_clip", "clipping bound of the activation quantizers");
-  cmd.add_flag_callback("--learnable-clip", [&e] { e["model"]["learnable_clip"] = true; }, "train the clipping bounds");
+  cmd.add_flag_callback(
+      "--learnable-clip", [&e] { e["model"]["learnable_clip"] = true; }, "train the clipping bounds");
 }
 
 void add_training_options(CLI::App& cmd, nlohmann::json& e) {

@@ -8,11 +8,11 @@
 namespace faultscape::cli {
 
 struct GlobalOptions {
-  int threads = 0;             // 0 = all cores
-  long long seed = -1;         // -1 = from the project / default
+  int threads = 0;      // 0 = all cores
+  long long seed = -1;  // -1 = from the project / default
   std::string output_dir = "results";
-  bool json = false;           // last line of stdout: one JSON object with the results
-  bool quiet = false;          // no progress output
+  bool json = false;   // last line of stdout: one JSON object with the results
+  bool quiet = false;  // no progress output
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& options);

@@ -13,8 +13,10 @@ TerminalObserver::~TerminalObserver() { end_bar(); }
 std::string format_duration(double seconds) {
   long s = static_cast<long>(seconds + 0.5);
   char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-  else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
   return buf;
 }
 
@@ -31,8 +33,8 @@ void TerminalObserver::on_progress(const Progress& p) {
   if (!tty_) {
     // Plain lines for logs and pipes: one every 10 %.
     if (percent / 10 != last_percent_ / 10 || p.done == p.total)
-      std::fprintf(stderr, "%s %3d%% (%lld/%lld) ETA %s %s\n", p.phase.c_str(), percent,
-                   static_cast<long long>(p.done), static_cast<long long>(p.total), eta.c_str(), p.message.c_str());
+      std::fprintf(stderr, "%s %3d%% (%lld/%lld) ETA %s %s\n", p.phase.c_str(), percent, static_cast<long long>(p.done),
+                   static_cast<long long>(p.total), eta.c_str(), p.message.c_str());
     last_percent_ = percent;
     return;
   }

@@ -63,7 +63,8 @@ nlohmann::json engine_training_defaults() {
   TrainConfig c;
   c.fault_aware.method = 1;
   c.dropout.kind = "dropout";
-  c.learned_threshold.enabled = c.quant_bound.enabled = c.bitflip_training.enabled = c.saturating_weights.enabled = true;
+  c.learned_threshold.enabled = c.quant_bound.enabled = c.bitflip_training.enabled = c.saturating_weights.enabled =
+      true;
   c.subnetwork_layers = {"conv0"};  // written only when it names stages
   return to_json(c);
 }

@@ -90,7 +90,9 @@ void ExperimentsPanel::add(bool duplicate) {
   if (!list.is_array()) list = json::array();
   json e = duplicate && current() >= 0 && current() < static_cast<int>(list.size())
                ? list[current()]
-               : json{{"dataset", {{"name", "fashion-mnist"}}}, {"model", {{"name", "lenet5"}}}, {"training", {{"epochs", 1}}}};
+               : json{{"dataset", {{"name", "fashion-mnist"}}},
+                      {"model", {{"name", "lenet5"}}},
+                      {"training", {{"epochs", 1}}}};
   // A unique name: the base name plus the first free number.
   const std::string base = duplicate ? e.value("name", "experiment") : "experiment";
   std::string name;

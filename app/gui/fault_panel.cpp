@@ -18,7 +18,8 @@ FaultPanel::FaultPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) 
   // Three columns: what goes wrong, how it is measured, what protects against it.
   auto* inner = new QWidget;
   auto* row = new QHBoxLayout(inner);
-  for (QWidget* w : {static_cast<QWidget*>(faults_), static_cast<QWidget*>(campaign_), static_cast<QWidget*>(protection_)}) {
+  for (QWidget* w :
+       {static_cast<QWidget*>(faults_), static_cast<QWidget*>(campaign_), static_cast<QWidget*>(protection_)}) {
     auto* col = new QVBoxLayout;
     col->addWidget(w);
     col->addStretch(1);

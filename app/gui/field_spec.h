@@ -13,14 +13,14 @@ namespace faultscape::gui {
 
 struct FieldSpec {
   enum class Type {
-    Choice,  // combo box; choices that read as integers are stored as numbers ("float" / 1..8)
-    Int,     // spin box within [min, max]
-    Real,    // text with a number validator (rates such as 1e-7 need more than a spin box)
-    Seed,    // unsigned 64-bit integer as text
-    Bool,    // check box
-    Text,    // free text (paths, names)
-    List,    // comma-separated numbers and/or names; `fallback` when left empty
-    Json,    // any JSON value as text (nested structures such as a protection grid); empty = absent
+    Choice,     // combo box; choices that read as integers are stored as numbers ("float" / 1..8)
+    Int,        // spin box within [min, max]
+    Real,       // text with a number validator (rates such as 1e-7 need more than a spin box)
+    Seed,       // unsigned 64-bit integer as text
+    Bool,       // check box
+    Text,       // free text (paths, names)
+    List,       // comma-separated numbers and/or names; `fallback` when left empty
+    Json,       // any JSON value as text (nested structures such as a protection grid); empty = absent
     File,       // path of an existing file, with a "…" picker; `choices` are its name filters
     SaveFile,   // path of a file to write, with a "…" picker; `choices` are its name filters
     Directory,  // path of a directory, with a "…" picker
@@ -28,7 +28,7 @@ struct FieldSpec {
   std::string key;  // relative JSON pointer inside the object: "kind", "synthetic/train"
   QString label;
   Type type = Type::Text;
-  QString tooltip;  // one sentence: what it means (and the paper it comes from)
+  QString tooltip;          // one sentence: what it means (and the paper it comes from)
   nlohmann::json fallback;  // the engine's default, shown when the key is absent
   QStringList choices = {};
   double min = 0, max = 2147483647;
@@ -49,8 +49,8 @@ std::vector<FieldSpec> campaign_fields();
 struct TrainingSection {
   std::string key;  // "fault_aware"
   QString title;
-  QString tooltip;           // one sentence and its paper
-  nlohmann::json on_value;   // what ticking the section writes (e.g. {"method": 1}: FAT on)
+  QString tooltip;          // one sentence and its paper
+  nlohmann::json on_value;  // what ticking the section writes (e.g. {"method": 1}: FAT on)
   std::vector<FieldSpec> fields;
 };
 std::vector<TrainingSection> training_sections();
@@ -58,8 +58,8 @@ std::vector<TrainingSection> training_sections();
 // The protection schemes in the engine's menu order, with each scheme's keys, from the engine's
 // scheme descriptors (protection_fields.cpp converts them; core/protect/scheme_registry.cpp).
 QStringList protection_schemes();
-QString protection_title(const QString& scheme);    // "EDAC (channel duplication)"
-QString protection_tooltip(const QString& scheme);  // one sentence and its paper
+QString protection_title(const QString& scheme);                  // "EDAC (channel duplication)"
+QString protection_tooltip(const QString& scheme);                // one sentence and its paper
 std::vector<FieldSpec> protection_fields(const QString& scheme);  // empty for an unknown scheme
 
 }  // namespace faultscape::gui

@@ -28,7 +28,8 @@ QString list_text(const json& v) {
   if (v.is_string()) return QString::fromStdString(v.get<std::string>());
   if (!v.is_array()) return {};
   QStringList parts;
-  for (const auto& x : v) parts << (x.is_string() ? QString::fromStdString(x.get<std::string>()) : QString::fromStdString(x.dump()));
+  for (const auto& x : v)
+    parts << (x.is_string() ? QString::fromStdString(x.get<std::string>()) : QString::fromStdString(x.dump()));
   return parts.join(", ");
 }
 
@@ -43,9 +44,12 @@ json parse_list(const QString& text, const json& fallback) {
     bool is_int = false, is_real = false;
     const qlonglong i = p.toLongLong(&is_int);
     const double d = p.toDouble(&is_real);
-    if (is_int) out.push_back(i);
-    else if (is_real) out.push_back(d);
-    else out.push_back(p.toStdString());
+    if (is_int)
+      out.push_back(i);
+    else if (is_real)
+      out.push_back(d);
+    else
+      out.push_back(p.toStdString());
   }
   return out;
 }
@@ -77,8 +81,10 @@ QString problem_path(const std::string& pointer) {
   for (const QString& token : QString::fromStdString(pointer).split('/', Qt::SkipEmptyParts)) {
     bool index = false;
     token.toInt(&index);
-    if (index) out += "[" + token + "]";
-    else out += (out.isEmpty() ? "" : ".") + token;
+    if (index)
+      out += "[" + token + "]";
+    else
+      out += (out.isEmpty() ? "" : ".") + token;
   }
   return out;
 }
@@ -123,8 +129,10 @@ JsonForm::JsonForm(const QString& title, ProjectDocument* doc, std::vector<Field
     connect(this, &QGroupBox::toggled, this, [this](bool on) {
       if (loading_) return;
       const QString what = on ? tr("Enable %1").arg(this->title()) : tr("Disable %1").arg(this->title());
-      if (!on && remove_when_off_) doc_->remove(base_, what);
-      else doc_->set(base_, on ? on_value_ : json(), what, false);
+      if (!on && remove_when_off_)
+        doc_->remove(base_, what);
+      else
+        doc_->set(base_, on ? on_value_ : json(), what, false);
     });
   }
   connect(doc_, &ProjectDocument::changed, this, [this](const QString& pointer) {
@@ -172,8 +180,10 @@ QWidget* JsonForm::build_editor(Row& row) {
       if (s.type == T::Seed) e->setValidator(new QRegularExpressionValidator(QRegularExpression("[0-9]{1,20}"), e));
       connect(e, &QLineEdit::editingFinished, this, [this, key] { commit_text(key); });
       row.editor = e;
-      if (!s.placeholder.isEmpty()) e->setPlaceholderText(s.placeholder);
-      else if (s.type == T::List) e->setPlaceholderText(list_text(s.fallback).isEmpty() ? tr("(none)") : list_text(s.fallback));
+      if (!s.placeholder.isEmpty())
+        e->setPlaceholderText(s.placeholder);
+      else if (s.type == T::List)
+        e->setPlaceholderText(list_text(s.fallback).isEmpty() ? tr("(none)") : list_text(s.fallback));
       if (is_path(s.type)) placed = with_picker(row, e);
     }
   }
@@ -235,9 +245,15 @@ void JsonForm::commit_text(const std::string& key) {
   const json absent(json::value_t::discarded);
   const json emptied = r->spec.fallback.is_null() ? absent : r->spec.fallback;
   switch (r->spec.type) {
-    case T::Real: write(*r, t.isEmpty() ? emptied : json(t.toDouble())); break;
-    case T::Seed: write(*r, t.isEmpty() ? emptied : json(t.toULongLong())); break;
-    case T::List: write(*r, parse_list(t, r->spec.fallback)); break;
+    case T::Real:
+      write(*r, t.isEmpty() ? emptied : json(t.toDouble()));
+      break;
+    case T::Seed:
+      write(*r, t.isEmpty() ? emptied : json(t.toULongLong()));
+      break;
+    case T::List:
+      write(*r, parse_list(t, r->spec.fallback));
+      break;
     case T::Json: {
       if (t.isEmpty()) {
         r->local_error.clear();
@@ -250,7 +266,8 @@ void JsonForm::commit_text(const std::string& key) {
       show_row_errors(*r, engine_errors_.value(QString::fromStdString(key)));
       break;
     }
-    default: write(*r, t.isEmpty() && r->spec.fallback.is_null() ? absent : json(t.toStdString()));
+    default:
+      write(*r, t.isEmpty() && r->spec.fallback.is_null() ? absent : json(t.toStdString()));
   }
 }
 
@@ -321,8 +338,10 @@ void JsonForm::load_row(Row& row, const json& obj) {
 void JsonForm::write(const Row& row, const json& value) {
   if (loading_ || !bound_) return;
   const QString what = tr("%1: %2").arg(title(), row.spec.label);
-  if (value.is_discarded()) doc_->remove(base_ + "/" + row.spec.key, what);
-  else doc_->set(base_ + "/" + row.spec.key, value, what);
+  if (value.is_discarded())
+    doc_->remove(base_ + "/" + row.spec.key, what);
+  else
+    doc_->set(base_ + "/" + row.spec.key, value, what);
 }
 
 int JsonForm::show_problems(const QStringList& problems) {
@@ -330,8 +349,8 @@ int JsonForm::show_problems(const QStringList& problems) {
   QStringList section;
   QHash<QString, QStringList> by_key;
   for (const QString& p : problems) {
-    if (!prefix.isEmpty() && (!p.startsWith(prefix) || (p.size() > prefix.size() && p[prefix.size()] != '.' &&
-                                                         p[prefix.size()] != ':')))
+    if (!prefix.isEmpty() &&
+        (!p.startsWith(prefix) || (p.size() > prefix.size() && p[prefix.size()] != '.' && p[prefix.size()] != ':')))
       continue;
     if (prefix.isEmpty() && p.startsWith("experiments")) continue;
     // The root object's problems have no prefix: "name: ..." reads as ".name: ...".

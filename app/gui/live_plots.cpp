@@ -56,8 +56,10 @@ void LivePlots::on_results(const QString& kind, const json& records) {
     }
   } else if (kind == "campaign") {
     for (const auto& c : records) {
-      json run = {{"id", c.value("run", 0LL)}, {"experiment", experiment_.toStdString()},
-                  {"kind", c.value("kind", "")}, {"summary", c}};
+      json run = {{"id", c.value("run", 0LL)},
+                  {"experiment", experiment_.toStdString()},
+                  {"kind", c.value("kind", "")},
+                  {"summary", c}};
       widgets::ParetoPoint pt;
       if (widgets::pareto_point(run, &pt)) pareto->add_points({pt});
     }

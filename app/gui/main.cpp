@@ -15,8 +15,8 @@ namespace {
 
 // The default project: resources/ of the working directory, else of the source tree it was built from.
 QString default_project() {
-  for (const QString& candidate :
-       {QStringLiteral("resources/default_project.json"), QStringLiteral(FAULTSCAPE_SOURCE_DIR "/resources/default_project.json")})
+  for (const QString& candidate : {QStringLiteral("resources/default_project.json"),
+                                   QStringLiteral(FAULTSCAPE_SOURCE_DIR "/resources/default_project.json")})
     if (QFileInfo::exists(candidate)) return candidate;
   return {};
 }
@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   cli.addPositionalArgument("project", "project JSON file (default: resources/default_project.json)");
   QCommandLineOption shots("screenshots", "save a PNG of every view into DIR, then quit", "DIR");
   QCommandLineOption run("run", "start the selected experiment right away (with --screenshots: shoot when it ends)");
-  QCommandLineOption run_all("run-all", "run every experiment in turn right away (with --screenshots: shoot at the end)");
+  QCommandLineOption run_all("run-all",
+                             "run every experiment in turn right away (with --screenshots: shoot at the end)");
   QCommandLineOption experiment("experiment", "select this experiment (by index, 0 = first)", "N", "0");
   cli.addOptions({shots, run, run_all, experiment});
   cli.process(app);
@@ -53,8 +54,12 @@ int main(int argc, char** argv) {
   window.show();
 
   using faultscape::gui::MainWindow;
-  void (MainWindow::*start)() = cli.isSet(run_all) ? &MainWindow::start_all : cli.isSet(run) ? &MainWindow::start_run : nullptr;
-  if (cli.isSet(shots)) faultscape::gui::take_screenshots_when_ready(&window, cli.value(shots), start);
-  else if (start) QTimer::singleShot(0, &window, start);
+  void (MainWindow::*start)() = cli.isSet(run_all) ? &MainWindow::start_all
+                                : cli.isSet(run)   ? &MainWindow::start_run
+                                                   : nullptr;
+  if (cli.isSet(shots))
+    faultscape::gui::take_screenshots_when_ready(&window, cli.value(shots), start);
+  else if (start)
+    QTimer::singleShot(0, &window, start);
   return app.exec();
 }

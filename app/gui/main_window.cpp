@@ -61,7 +61,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ProjectD
     validate_timer_.start();
     const QString exp = QString("/experiments/%1").arg(experiments_->current());
     if (pointer == "/experiments" || pointer == exp || pointer.startsWith(exp + "/model") ||
-        pointer.startsWith(exp + "/dataset") || pointer.startsWith(exp + "/load") || pointer.startsWith(exp + "/training/seed"))
+        pointer.startsWith(exp + "/dataset") || pointer.startsWith(exp + "/load") ||
+        pointer.startsWith(exp + "/training/seed"))
       summary_timer_.start();
     results_->set_database(database_path());
   });
@@ -173,8 +174,10 @@ void MainWindow::build_menus() {
   for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
   view->addSeparator();
   view->addAction(tr("&Export current figure…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] {
-    if (auto* p = qobject_cast<widgets::PlotView*>(tabs_->currentWidget())) p->export_interactively();
-    else statusBar()->showMessage(tr("The current tab is not a figure"), 3000);
+    if (auto* p = qobject_cast<widgets::PlotView*>(tabs_->currentWidget()))
+      p->export_interactively();
+    else
+      statusBar()->showMessage(tr("The current tab is not a figure"), 3000);
   });
   view->addAction(tr("&Clear figures"), this, [this] {
     for (const auto& v : views_)
@@ -188,9 +191,8 @@ void MainWindow::connect_worker() {
   connect(worker_, &EngineWorker::log, run_, &RunPanel::append_log);
   connect(worker_, &EngineWorker::results, plots_, &LivePlots::on_results);
   connect(worker_, &EngineWorker::log, this, &MainWindow::show_reused_training);
-  connect(worker_, &EngineWorker::started, this, [this](const QString&, const QString& db) {
-    results_->set_database(db);
-  });
+  connect(worker_, &EngineWorker::started, this,
+          [this](const QString&, const QString& db) { results_->set_database(db); });
   auto ended = [this](const QString& how) {
     running_ = false;
     run_->on_ended(how);
@@ -269,9 +271,11 @@ void MainWindow::validate_now() {
   for (JsonForm* f : model_->forms()) shown += f->show_problems(problems_);
   for (JsonForm* f : faults_->forms()) shown += f->show_problems(problems_);
   faults_->show_protection_problems(problems_);
-  if (problems_.isEmpty()) statusBar()->showMessage(tr("Project valid"), 3000);
-  else statusBar()->showMessage(tr("%n problem(s) in the project; see the red notes (first: %1)", "", problems_.size())
-                                    .arg(problems_.front()));
+  if (problems_.isEmpty())
+    statusBar()->showMessage(tr("Project valid"), 3000);
+  else
+    statusBar()->showMessage(
+        tr("%n problem(s) in the project; see the red notes (first: %1)", "", problems_.size()).arg(problems_.front()));
 }
 
 void MainWindow::experiment_selected(int index) {
@@ -289,8 +293,8 @@ void MainWindow::request_summary() {
   model_->show_pending();
   const json doc = doc_->data();
   EngineWorker* w = worker_;
-  QMetaObject::invokeMethod(worker_, [w, doc, index, request] { w->summarize(doc, index, request); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker_, [w, doc, index, request] { w->summarize(doc, index, request); }, Qt::QueuedConnection);
 }
 
 void MainWindow::start_run() {
@@ -312,8 +316,8 @@ void MainWindow::start_run() {
   const QString path = doc_->path();
   const bool retrain = run_->retrain();
   EngineWorker* w = worker_;
-  QMetaObject::invokeMethod(worker_, [w, doc, path, name, retrain] { w->run(doc, path, name, retrain); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker_, [w, doc, path, name, retrain] { w->run(doc, path, name, retrain); }, Qt::QueuedConnection);
 }
 
 void MainWindow::start_all() {

@@ -23,9 +23,15 @@ QString compact_number(double v) {
 ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) {
   std::vector<FieldSpec> exp = {
       {"name", tr("Experiment name"), FieldSpec::Type::Text, tr("Unique within the project; names its runs"), ""},
-      {"load", tr("Trained model file"), FieldSpec::Type::File,
-       tr("A model file saved by an earlier training run (.pt) to load instead of training; empty = train"), "",
-       {tr("Faultscape models (*.pt)"), tr("All files (*)")}, 0, 2147483647, tr("none: train the model")}};
+      {"load",
+       tr("Trained model file"),
+       FieldSpec::Type::File,
+       tr("A model file saved by an earlier training run (.pt) to load instead of training; empty = train"),
+       "",
+       {tr("Faultscape models (*.pt)"), tr("All files (*)")},
+       0,
+       2147483647,
+       tr("none: train the model")}};
   experiment_ = new JsonForm(tr("Experiment"), doc, exp, false);
   // The sections below (and the Faults tab) show their own problems.
   experiment_->set_nested({"dataset", "model", "training", "faults", "campaign", "protection"});
@@ -110,9 +116,9 @@ void ModelPanel::show_summary(const nlohmann::json& s) {
   for (const auto& st : stages) {
     QStringList shape;
     for (const auto& d : st.value("output_shape", nlohmann::json::array())) shape << QString::number(d.get<qint64>());
-    const QStringList cells = {QString::fromStdString(st.value("name", "")), QString::fromStdString(st.value("kind", "")),
-                               shape.join(QString::fromUtf8("×")), compact_number(st.value("params", 0.0)),
-                               compact_number(st.value("macs", 0.0))};
+    const QStringList cells = {QString::fromStdString(st.value("name", "")),
+                               QString::fromStdString(st.value("kind", "")), shape.join(QString::fromUtf8("×")),
+                               compact_number(st.value("params", 0.0)), compact_number(st.value("macs", 0.0))};
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
       if (c >= 3) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);

@@ -14,7 +14,11 @@ class SetValueCommand : public QUndoCommand {
   // `after` discarded = remove the key.
   SetValueCommand(ProjectDocument* doc, std::string pointer, json before, bool existed, json after, const QString& text,
                   bool merge)
-      : doc_(doc), pointer_(std::move(pointer)), before_(std::move(before)), existed_(existed), after_(std::move(after)),
+      : doc_(doc),
+        pointer_(std::move(pointer)),
+        before_(std::move(before)),
+        existed_(existed),
+        after_(std::move(after)),
         merge_(merge) {
     setText(text);
   }

@@ -20,8 +20,7 @@ class ProjectDocument : public QObject {
   // Undoable assignment (parents created as needed); nothing happens when the value is unchanged.
   // Successive edits of the same pointer merge into one undo step (typing into a field), unless
   // `merge` is false: structural edits (adding, removing, reordering) stay separate steps.
-  void set(const std::string& pointer, const nlohmann::json& value, const QString& description = {},
-           bool merge = true);
+  void set(const std::string& pointer, const nlohmann::json& value, const QString& description = {}, bool merge = true);
   // Undoable removal of a key (absent = the engine's default); nothing happens when it is absent.
   void remove(const std::string& pointer, const QString& description = {});
 

@@ -44,8 +44,9 @@ QString item_text(int index, const json& item) {
 
 ProtectionEditor::ProtectionEditor(ProjectDocument* doc, QWidget* parent)
     : QGroupBox(tr("Protection"), parent), doc_(doc) {
-  setToolTip(tr("Protection schemes turn the network into a hardened one, applied in this order (each to the "
-                "previous result), and report their overhead"));
+  setToolTip(
+      tr("Protection schemes turn the network into a hardened one, applied in this order (each to the "
+         "previous result), and report their overhead"));
   error_ = new QLabel;
   error_->setStyleSheet(kErrorStyle);
   error_->setWordWrap(true);

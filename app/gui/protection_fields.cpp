@@ -11,11 +11,16 @@ namespace {
 
 FieldSpec::Type form_type(FieldSchema::Type t) {
   switch (t) {
-    case FieldSchema::Type::Choice: return FieldSpec::Type::Choice;
-    case FieldSchema::Type::Int: return FieldSpec::Type::Int;
-    case FieldSchema::Type::Real: return FieldSpec::Type::Real;
-    case FieldSchema::Type::Bool: return FieldSpec::Type::Bool;
-    case FieldSchema::Type::List: return FieldSpec::Type::List;
+    case FieldSchema::Type::Choice:
+      return FieldSpec::Type::Choice;
+    case FieldSchema::Type::Int:
+      return FieldSpec::Type::Int;
+    case FieldSchema::Type::Real:
+      return FieldSpec::Type::Real;
+    case FieldSchema::Type::Bool:
+      return FieldSpec::Type::Bool;
+    case FieldSchema::Type::List:
+      return FieldSpec::Type::List;
   }
   return FieldSpec::Type::Text;
 }

@@ -61,8 +61,8 @@ ResultsBrowser::ResultsBrowser(QWidget* parent) : QWidget(parent) {
   connect(button(tr("Refresh"), tr("Read the database again")), &QPushButton::clicked, this, &ResultsBrowser::refresh);
   connect(button(tr("Plot"), tr("Draw the selected runs in the figures")), &QPushButton::clicked, this,
           &ResultsBrowser::open_selected);
-  connect(button(tr("Compare"), tr("Two selected runs side by side: configuration and summary")),
-          &QPushButton::clicked, this, &ResultsBrowser::compare_selected);
+  connect(button(tr("Compare"), tr("Two selected runs side by side: configuration and summary")), &QPushButton::clicked,
+          this, &ResultsBrowser::compare_selected);
   connect(button(tr("Export CSV…"), tr("The selected runs' trials and metrics as CSV files")), &QPushButton::clicked,
           this, &ResultsBrowser::export_selected);
   box->addLayout(row);
@@ -204,8 +204,10 @@ void ResultsBrowser::compare_selected() {
     json diff = json::diff(a["config"], b["config"]);
     QString html = "<table border=1 cellpadding=4 style='border-collapse:collapse'><tr><th></th>";
     for (const json* r : {&a, &b})
-      html += QString("<th>run %1 (%2, %3)</th>").arg((*r)["id"].get<qint64>()).arg(
-          QString::fromStdString((*r)["experiment"].get<std::string>()), QString::fromStdString((*r)["kind"].get<std::string>()));
+      html += QString("<th>run %1 (%2, %3)</th>")
+                  .arg((*r)["id"].get<qint64>())
+                  .arg(QString::fromStdString((*r)["experiment"].get<std::string>()),
+                       QString::fromStdString((*r)["kind"].get<std::string>()));
     html += "</tr>";
     for (const auto& d : diff) {
       const std::string path = d.value("path", "");
@@ -224,7 +226,8 @@ void ResultsBrowser::compare_selected() {
     for (json* s : {&sa, &sb})
       if (s->is_object()) s->erase("predictions");
     html += QString("<tr><td>summary</td><td><pre>%1</pre></td><td><pre>%2</pre></td></tr></table>")
-                .arg(QString::fromStdString(sa.dump(1)).toHtmlEscaped(), QString::fromStdString(sb.dump(1)).toHtmlEscaped());
+                .arg(QString::fromStdString(sa.dump(1)).toHtmlEscaped(),
+                     QString::fromStdString(sb.dump(1)).toHtmlEscaped());
     detail_->setHtml(html);
   } catch (const std::exception& e) {
     detail_->setPlainText(e.what());

@@ -48,7 +48,8 @@ void take_screenshots_when_ready(MainWindow* window, const QString& dir, void (M
     QApplication::exit(files.isEmpty() ? 1 : 0);
   };
   if (start) {
-    QObject::connect(window, &MainWindow::run_ended, window, [shoot](const QString&) { QTimer::singleShot(800, shoot); });
+    QObject::connect(window, &MainWindow::run_ended, window,
+                     [shoot](const QString&) { QTimer::singleShot(800, shoot); });
     QTimer::singleShot(1000, window, start);
   } else {
     QTimer::singleShot(2500, window, shoot);

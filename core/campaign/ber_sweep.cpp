@@ -28,7 +28,8 @@ int64_t trial_index(size_t group, size_t rates, size_t rate, int64_t t) {
 
 nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const CampaignConfig& cfg, CampaignIO& io) {
   if (fault.kind == "stuck_at" && fault.granularity != "element")
-    throw ConfigError("campaign.kind: a ber_sweep draws faults per element; use granularity \"element\" or a stuck_sweep");
+    throw ConfigError(
+        "campaign.kind: a ber_sweep draws faults per element; use granularity \"element\" or a stuck_sweep");
   torch::InferenceMode inference;
   auto start = std::chrono::steady_clock::now();
   Network& net = ev.net();
@@ -57,7 +58,8 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
     std::vector<WeightSite> wsites;
     std::vector<ActivationSite> asites;
     std::vector<int64_t> anumel;
-    if (fault.on_weights()) wsites = weight_sites(net, groups[g]);
+    if (fault.on_weights())
+      wsites = weight_sites(net, groups[g]);
     else {
       asites = activation_sites(net, groups[g]);
       for (const auto& a : asites) anumel.push_back(ev.output_numel()[a.stage]);
@@ -105,9 +107,11 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
                 if (set.hits(stage)) set.apply(stage, out, offset);
               });
           }
-          if (first == INT_MAX) m = ev.score(ev.golden_predictions(), 0);  // no fault drawn: the golden result
+          if (first == INT_MAX)
+            m = ev.score(ev.golden_predictions(), 0);  // no fault drawn: the golden result
           else
-            for (int s = first; s < static_cast<int>(net->size()); ++s) executed_macs += ev.stage_macs()[s] * ev.images();
+            for (int s = first; s < static_cast<int>(net->size()); ++s)
+              executed_macs += ev.stage_macs()[s] * ev.images();
           nlohmann::json metrics = m.to_json();
           metrics["drop"] = ev.golden_accuracy() - m.accuracy;
           metrics["faults"] = count;
@@ -128,8 +132,8 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
         }
         if (io.observer) {
           double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          io.observer->on_progress({"ber-sweep", std::min(done, total), total, el,
-                                    layer + " rate " + std::to_string(rates[r])});
+          io.observer->on_progress(
+              {"ber-sweep", std::min(done, total), total, el, layer + " rate " + std::to_string(rates[r])});
         }
       }
       SampleStats a = sample_stats(acc);

@@ -23,7 +23,8 @@ void read_config(Reader& r, CampaignConfig& c) {
     for (const auto& v : *list) {
       if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
         r.problem("bers", "expected rates in [0, 1], got " + describe_value(v));
-      else c.bers.push_back(v.get<double>());
+      else
+        c.bers.push_back(v.get<double>());
     }
   }
   auto positive = [](double x) { return x > 0 && x <= 1; };
@@ -31,7 +32,8 @@ void read_config(Reader& r, CampaignConfig& c) {
   r.get_number("ber_to", c.ber_to, positive, "a rate in (0, 1]");
   r.get_int("ber_points", c.ber_points, 1, 1000);
   r.get_int("trials", c.trials, 1, 1000000);
-  r.get_number("target_ci", c.target_ci, [](double x) { return x >= 0; }, "a width >= 0 in accuracy points");
+  r.get_number(
+      "target_ci", c.target_ci, [](double x) { return x >= 0; }, "a width >= 0 in accuracy points");
   r.get_int("max_trials", c.max_trials, 0, 1000000);
   r.get("per_layer", c.per_layer);
   r.get_seed("seed", c.seed);
@@ -45,11 +47,20 @@ void read_config(Reader& r, CampaignConfig& c) {
 }
 
 nlohmann::json to_json(const CampaignConfig& c) {
-  return {{"kind", c.kind},         {"bers", c.bers},           {"ber_from", c.ber_from},
-          {"ber_to", c.ber_to},     {"ber_points", c.ber_points}, {"trials", c.trials},
-          {"target_ci", c.target_ci}, {"max_trials", c.max_trials}, {"per_layer", c.per_layer},
-          {"seed", c.seed},         {"test_limit", c.test_limit}, {"batch_size", c.batch_size},
-          {"cache_mb", c.cache_mb}, {"fault_batch", c.fault_batch}};
+  return {{"kind", c.kind},
+          {"bers", c.bers},
+          {"ber_from", c.ber_from},
+          {"ber_to", c.ber_to},
+          {"ber_points", c.ber_points},
+          {"trials", c.trials},
+          {"target_ci", c.target_ci},
+          {"max_trials", c.max_trials},
+          {"per_layer", c.per_layer},
+          {"seed", c.seed},
+          {"test_limit", c.test_limit},
+          {"batch_size", c.batch_size},
+          {"cache_mb", c.cache_mb},
+          {"fault_batch", c.fault_batch}};
 }
 
 }  // namespace faultscape

@@ -4,8 +4,8 @@
 
 namespace faultscape {
 
-CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign,
-                                  const std::string& path, Problems& problems) {
+CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign, const std::string& path,
+                                  Problems& problems) {
   CampaignSetup setup;
   const std::string prefix = path.empty() ? "" : path + ".";
   if (!faults.is_null()) {
@@ -27,7 +27,8 @@ CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::
     }
     if (campaign.is_object() && campaign.contains("pareto")) {
       if (!campaign["pareto"].is_string()) {
-        problems.add(prefix + "campaign.pareto", "expected \"NAME:max,NAME:min,...\", got " + describe_value(campaign["pareto"]));
+        problems.add(prefix + "campaign.pareto",
+                     "expected \"NAME:max,NAME:min,...\", got " + describe_value(campaign["pareto"]));
       } else if (setup.grid.empty()) {
         problems.add(prefix + "campaign.pareto", "needs a protection_grid");
       } else {
@@ -40,8 +41,10 @@ CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::
       rest.erase("pareto");
     }
     Reader r(rest, prefix + "campaign", problems);
-    if (r.is_object()) read_config(r, setup.campaign);
-    else problems.add(prefix + "campaign", "expected an object or null, got " + describe_value(campaign));
+    if (r.is_object())
+      read_config(r, setup.campaign);
+    else
+      problems.add(prefix + "campaign", "expected an object or null, got " + describe_value(campaign));
   }
   if (!setup.grid.empty() && setup.campaign.kind == "golden")
     problems.add(prefix + "campaign.kind", "a protection_grid needs a fault campaign (ber_sweep or stuck_sweep)");

@@ -24,8 +24,8 @@ struct CampaignSetup {
 };
 
 // path: the experiment's JSON path ("experiments[2]"), prefixing every problem recorded.
-CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign,
-                                  const std::string& path, Problems& problems);
+CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign, const std::string& path,
+                                  Problems& problems);
 // Throws ValidationError naming `source` when anything is invalid.
 CampaignSetup parse_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign,
                                    const std::string& source);

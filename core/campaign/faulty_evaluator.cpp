@@ -108,7 +108,9 @@ TrialMetrics FaultyEvaluator::score_slice(const torch::Tensor& p, int64_t offset
 }
 
 nlohmann::json TrialMetrics::to_json() const {
-  return {{"accuracy", accuracy}, {"sdc_rate", sdc_rate}, {"critical_sdc_rate", critical_sdc_rate},
+  return {{"accuracy", accuracy},
+          {"sdc_rate", sdc_rate},
+          {"critical_sdc_rate", critical_sdc_rate},
           {"nonfinite", nonfinite}};
 }
 

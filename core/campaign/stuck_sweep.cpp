@@ -24,7 +24,7 @@ using torch::indexing::Slice;
 
 struct Instance {
   int64_t trial = 0;
-  int site = 0;                   // index into the activation sites (dataflow) / first site (loopback)
+  int site = 0;                    // index into the activation sites (dataflow) / first site (loopback)
   std::vector<StuckFault> faults;  // one fault (dataflow) or one per layer (loopback)
   nlohmann::json params;
 };
@@ -144,8 +144,7 @@ std::vector<Instance> enumerate(FaultyEvaluator& ev, const std::vector<Activatio
 
 nlohmann::json summarize_layers(const std::vector<TrialRow>& rows, double golden) {
   std::map<int, std::vector<const TrialRow*>> by_stage;
-  for (const auto& r : rows)
-    by_stage[r.params.contains("stage") ? r.params["stage"].get<int>() : -1].push_back(&r);
+  for (const auto& r : rows) by_stage[r.params.contains("stage") ? r.params["stage"].get<int>() : -1].push_back(&r);
   nlohmann::json layers = nlohmann::json::array();
   std::vector<double> all;
   for (const auto& [stage, list] : by_stage) {
@@ -157,13 +156,25 @@ nlohmann::json summarize_layers(const std::vector<TrialRow>& rows, double golden
     }
     all.insert(all.end(), acc.begin(), acc.end());
     SampleStats s = sample_stats(acc);
-    layers.push_back({{"layer", worst->params.value("layer", "all")}, {"stage", stage}, {"faults", s.n},
-                      {"min", s.min}, {"max", s.max}, {"mean", s.mean}, {"variance", s.variance},
-                      {"worst", worst->params}, {"worst_drop", golden - s.min}, {"mean_drop", golden - s.mean}});
+    layers.push_back({{"layer", worst->params.value("layer", "all")},
+                      {"stage", stage},
+                      {"faults", s.n},
+                      {"min", s.min},
+                      {"max", s.max},
+                      {"mean", s.mean},
+                      {"variance", s.variance},
+                      {"worst", worst->params},
+                      {"worst_drop", golden - s.min},
+                      {"mean_drop", golden - s.mean}});
   }
   SampleStats s = sample_stats(all);
-  return {{"layers", layers}, {"min", s.min}, {"max", s.max}, {"mean", s.mean}, {"variance", s.variance},
-          {"worst_drop", golden - s.min}, {"mean_drop", golden - s.mean}};
+  return {{"layers", layers},
+          {"min", s.min},
+          {"max", s.max},
+          {"mean", s.mean},
+          {"variance", s.variance},
+          {"worst_drop", golden - s.min},
+          {"mean_drop", golden - s.mean}};
 }
 
 }  // namespace
@@ -205,8 +216,10 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
   // Pending work, grouped by site so each site's golden tensors are prepared once.
   std::vector<const Instance*> todo;
   for (const auto& in : instances)
-    if (io.recorder.existing(in.trial)) ++done;
-    else todo.push_back(&in);
+    if (io.recorder.existing(in.trial))
+      ++done;
+    else
+      todo.push_back(&in);
 
   if (f.mapping == "loopback") {
     for (const Instance* in : todo) {

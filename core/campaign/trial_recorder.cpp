@@ -30,7 +30,8 @@ void TrialRecorder::add(TrialRow row) {
   rows_[row.trial] = row;
   pending_.push_back(std::move(row));
   // One transaction per batch of trials: cheap, and at most half a second of work is ever at risk.
-  if (pending_.size() >= 256 || std::chrono::steady_clock::now() - last_flush_ > std::chrono::milliseconds(500)) flush();
+  if (pending_.size() >= 256 || std::chrono::steady_clock::now() - last_flush_ > std::chrono::milliseconds(500))
+    flush();
 }
 
 void TrialRecorder::flush() {

@@ -16,16 +16,16 @@ struct FieldSchema {
     Int,     // an integer within [min, max]
     Real,    // a number
     Bool,
-    List,    // a list of names and / or numbers
+    List,  // a list of names and / or numbers
   };
   std::string key;
-  std::string label;    // short form label: "Duplicated share"
+  std::string label;  // short form label: "Duplicated share"
   Type type = Type::Real;
-  std::string tooltip;  // what it means, and the paper it comes from
+  std::string tooltip;      // what it means, and the paper it comes from
   nlohmann::json fallback;  // the engine's default when the key is absent; null = see placeholder
   std::vector<std::string> choices = {};
   double min = 0, max = 2147483647;
-  std::string placeholder = {};  // what absence means, where it is not a single value
+  std::string placeholder = {};           // what absence means, where it is not a single value
   nlohmann::json applies_when = nullptr;  // {"mode": "optimized"}: read only with those values; null = always
 };
 

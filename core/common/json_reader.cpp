@@ -58,13 +58,9 @@ Reader::Reader(const nlohmann::json& value, std::string path, Problems& problems
   if (!value.is_object()) problems_->add(path_, "expected an object, got " + describe_value(value));
 }
 
-std::string Reader::path_of(const std::string& key) const {
-  return path_.empty() ? key : path_ + "." + key;
-}
+std::string Reader::path_of(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
-void Reader::problem(const std::string& key, const std::string& message) {
-  problems_->add(path_of(key), message);
-}
+void Reader::problem(const std::string& key, const std::string& message) { problems_->add(path_of(key), message); }
 
 bool Reader::has(const std::string& key) { return field(key) != nullptr; }
 
@@ -140,8 +136,7 @@ void Reader::get_number(const std::string& key, double& out, const std::function
     problem(key, "expected " + expected + ", got " + describe_value(*v));
 }
 
-void Reader::get_choice(const std::string& key, std::string& out,
-                        const std::vector<std::string>& choices) {
+void Reader::get_choice(const std::string& key, std::string& out, const std::vector<std::string>& choices) {
   const auto* v = field(key);
   if (!v) return;
   if (v->is_string() && std::count(choices.begin(), choices.end(), v->get<std::string>()))
@@ -183,8 +178,7 @@ void Reader::report_unknown() {
     if (!best.empty())
       problem(item.key(), "unknown key (did you mean \"" + best + "\"?)");
     else
-      problem(item.key(), "unknown key; expected one of " +
-                              quoted_list({known_.begin(), known_.end()}));
+      problem(item.key(), "unknown key; expected one of " + quoted_list({known_.begin(), known_.end()}));
   }
 }
 

@@ -24,9 +24,12 @@ const nlohmann::json* lookup(const nlohmann::json& point, const std::string& key
 void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, std::string>& out) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string key = prefix.empty() ? it.key() : prefix + "/" + it.key();
-    if (it->is_object()) flatten(*it, key, out);
-    else if (it->is_string()) out[key] = it->get<std::string>();
-    else if (!it->is_array()) out[key] = it->dump();
+    if (it->is_object())
+      flatten(*it, key, out);
+    else if (it->is_string())
+      out[key] = it->get<std::string>();
+    else if (!it->is_array())
+      out[key] = it->dump();
   }
 }
 
@@ -65,8 +68,10 @@ std::vector<int> nondominated_ranks(const std::vector<std::vector<double>>& valu
   std::vector<int> count(n, 0), rank(n, -1);
   for (size_t i = 0; i < n; ++i)
     for (size_t j = i + 1; j < n; ++j) {
-      if (dominates(values[i], values[j], objectives)) dominated[i].push_back(j), ++count[j];
-      else if (dominates(values[j], values[i], objectives)) dominated[j].push_back(i), ++count[i];
+      if (dominates(values[i], values[j], objectives))
+        dominated[i].push_back(j), ++count[j];
+      else if (dominates(values[j], values[i], objectives))
+        dominated[j].push_back(i), ++count[i];
     }
   std::vector<size_t> front;
   for (size_t i = 0; i < n; ++i)

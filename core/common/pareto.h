@@ -10,7 +10,7 @@
 namespace faultscape {
 
 struct Objective {
-  std::string name;       // the key of the value in each point's JSON
+  std::string name;  // the key of the value in each point's JSON
   bool maximize = false;
 };
 

@@ -31,9 +31,7 @@ torch::Tensor augment_batch(const torch::Tensor& batch, int64_t padding, torch::
                          .expand({b, c, h * w})
                          .to(batch.device());
 
-  const auto padded = padding > 0
-                          ? torch::constant_pad_nd(batch, {padding, padding, padding, padding}, 0)
-                          : batch;
+  const auto padded = padding > 0 ? torch::constant_pad_nd(batch, {padding, padding, padding, padding}, 0) : batch;
   return padded.reshape({b, c, -1}).gather(2, index).view({b, c, h, w});
 }
 

@@ -16,8 +16,7 @@ namespace {
 constexpr int64_t kChannels = 3, kSide = 32, kPixelBytes = kChannels * kSide * kSide;  // 3072
 }
 
-RawSplit read_cifar(const std::string& file, int64_t label_bytes, int64_t label_index,
-                    int64_t num_classes) {
+RawSplit read_cifar(const std::string& file, int64_t label_bytes, int64_t label_index, int64_t num_classes) {
   const int64_t record = label_bytes + kPixelBytes;
   if (!std::filesystem::is_regular_file(file)) throw DataError(file + ": file not found");
   std::error_code ec;
@@ -34,8 +33,7 @@ RawSplit read_cifar(const std::string& file, int64_t label_bytes, int64_t label_
   torch::Tensor raw = torch::empty({n, record}, torch::kUInt8);
   const size_t got = std::fread(raw.data_ptr<uint8_t>(), 1, static_cast<size_t>(size), f.get());
   if (static_cast<int64_t>(got) != size) {
-    throw DataError(file + ": read " + std::to_string(got) + " of " + std::to_string(size) +
-                    " bytes");
+    throw DataError(file + ": read " + std::to_string(got) + " of " + std::to_string(size) + " bytes");
   }
 
   RawSplit out;
@@ -43,9 +41,8 @@ RawSplit read_cifar(const std::string& file, int64_t label_bytes, int64_t label_
   const auto bad = (out.labels >= num_classes).nonzero();
   if (bad.size(0) > 0) {
     const int64_t i = bad[0][0].item<int64_t>();
-    throw DataError(file + ": label " + std::to_string(out.labels[i].item<int64_t>()) +
-                    " of record " + std::to_string(i) + " is out of range [0, " +
-                    std::to_string(num_classes) + ")");
+    throw DataError(file + ": label " + std::to_string(out.labels[i].item<int64_t>()) + " of record " +
+                    std::to_string(i) + " is out of range [0, " + std::to_string(num_classes) + ")");
   }
   // Pixels are stored plane by plane (R, G, B), row-major: exactly the CHW layout.
   out.images = raw.narrow(1, label_bytes, kPixelBytes).reshape({n, kChannels, kSide, kSide});

@@ -16,27 +16,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                                "Coat",        "Sandal",  "Shirt",    "Sneaker",
-                                                "Bag",         "Ankle boot"};
+const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 const std::vector<std::string> kDigitNames = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 const std::vector<std::string> kCifar10Names = {"airplane", "automobile", "bird",  "cat",  "deer",
                                                 "dog",      "frog",       "horse", "ship", "truck"};
 
 // CIFAR-100 fine labels, in label order (alphabetical, as in the archive's fine_label_names.txt).
 const std::vector<std::string> kCifar100Names = {
-    "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle",
-    "bottle", "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle", "caterpillar",
-    "cattle", "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch", "crab", "crocodile",
-    "cup", "dinosaur", "dolphin", "elephant", "flatfish", "forest", "fox", "girl", "hamster",
-    "house", "kangaroo", "keyboard", "lamp", "lawn_mower", "leopard", "lion", "lizard", "lobster",
-    "man", "maple_tree", "motorcycle", "mountain", "mouse", "mushroom", "oak_tree", "orange",
-    "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree", "plain", "plate", "poppy",
-    "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket", "rose", "sea", "seal",
-    "shark", "shrew", "skunk", "skyscraper", "snail", "snake", "spider", "squirrel", "streetcar",
-    "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor",
-    "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman",
-    "worm"};
+    "apple",      "aquarium_fish", "baby",         "bear",       "beaver",      "bed",         "bee",
+    "beetle",     "bicycle",       "bottle",       "bowl",       "boy",         "bridge",      "bus",
+    "butterfly",  "camel",         "can",          "castle",     "caterpillar", "cattle",      "chair",
+    "chimpanzee", "clock",         "cloud",        "cockroach",  "couch",       "crab",        "crocodile",
+    "cup",        "dinosaur",      "dolphin",      "elephant",   "flatfish",    "forest",      "fox",
+    "girl",       "hamster",       "house",        "kangaroo",   "keyboard",    "lamp",        "lawn_mower",
+    "leopard",    "lion",          "lizard",       "lobster",    "man",         "maple_tree",  "motorcycle",
+    "mountain",   "mouse",         "mushroom",     "oak_tree",   "orange",      "orchid",      "otter",
+    "palm_tree",  "pear",          "pickup_truck", "pine_tree",  "plain",       "plate",       "poppy",
+    "porcupine",  "possum",        "rabbit",       "raccoon",    "ray",         "road",        "rocket",
+    "rose",       "sea",           "seal",         "shark",      "shrew",       "skunk",       "skyscraper",
+    "snail",      "snake",         "spider",       "squirrel",   "streetcar",   "sunflower",   "sweet_pepper",
+    "table",      "tank",          "telephone",    "television", "tiger",       "tractor",     "train",
+    "trout",      "tulip",         "turtle",       "wardrobe",   "whale",       "willow_tree", "wolf",
+    "woman",      "worm"};
 
 std::string join(const std::vector<std::string>& items) {
   std::string s;
@@ -59,27 +61,24 @@ std::string find_idx_file(const fs::path& dir, const std::string& base) {
   throw DataError((dir / base).string() + "(.gz): file not found");
 }
 
-dataio::RawSplit read_idx_split(const fs::path& dir, const std::string& prefix,
-                                int64_t num_classes) {
+dataio::RawSplit read_idx_split(const fs::path& dir, const std::string& prefix, int64_t num_classes) {
   const auto image_file = find_idx_file(dir, prefix + "-images-idx3-ubyte");
   const auto label_file = find_idx_file(dir, prefix + "-labels-idx1-ubyte");
   // The two files decompress in parallel: the images dominate, the labels ride along for free.
-  auto labels_future = std::async(std::launch::async, [&] {
-    return dataio::read_idx(label_file, dataio::kIdxLabelsMagic);
-  });
+  auto labels_future =
+      std::async(std::launch::async, [&] { return dataio::read_idx(label_file, dataio::kIdxLabelsMagic); });
   torch::Tensor images = dataio::read_idx(image_file, dataio::kIdxImagesMagic);
   torch::Tensor labels = labels_future.get();
 
   if (images.size(0) != labels.size(0)) {
-    throw DataError(image_file + ": " + std::to_string(images.size(0)) + " images but " +
-                    label_file + " has " + std::to_string(labels.size(0)) + " labels");
+    throw DataError(image_file + ": " + std::to_string(images.size(0)) + " images but " + label_file + " has " +
+                    std::to_string(labels.size(0)) + " labels");
   }
   const auto bad = (labels >= num_classes).nonzero();
   if (bad.size(0) > 0) {
     const int64_t i = bad[0][0].item<int64_t>();
-    throw DataError(label_file + ": label " + std::to_string(labels[i].item<int64_t>()) +
-                    " at index " + std::to_string(i) + " is out of range [0, " +
-                    std::to_string(num_classes) + ")");
+    throw DataError(label_file + ": label " + std::to_string(labels[i].item<int64_t>()) + " at index " +
+                    std::to_string(i) + " is out of range [0, " + std::to_string(num_classes) + ")");
   }
   return {images.unsqueeze(1), labels};  // [N, 1, rows, cols]
 }
@@ -89,8 +88,7 @@ RawDataset load_idx(const fs::path& dir, const std::vector<std::string>& class_n
   raw.num_classes = static_cast<int64_t>(class_names.size());
   raw.class_names = class_names;
   // Training and test files are independent: read them concurrently.
-  auto test = std::async(std::launch::async,
-                         [&] { return read_idx_split(dir, "t10k", raw.num_classes); });
+  auto test = std::async(std::launch::async, [&] { return read_idx_split(dir, "t10k", raw.num_classes); });
   raw.train = read_idx_split(dir, "train", raw.num_classes);
   raw.test = test.get();
   return raw;
@@ -158,9 +156,7 @@ std::vector<int64_t> Dataset::image_shape() const {
   return {images.size(1), images.size(2), images.size(3)};
 }
 
-std::vector<std::string> dataset_names() {
-  return {"fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic"};
-}
+std::vector<std::string> dataset_names() { return {"fashion-mnist", "mnist", "cifar10", "cifar100", "synthetic"}; }
 
 std::string default_dataset_path(const std::string& name) {
   if (name == "fashion-mnist") return "/usr/share/datasets/fashion-mnist";
@@ -175,8 +171,7 @@ DatasetSplit load_dataset(const DatasetConfig& config) {
   const std::string default_path = default_dataset_path(config.name);  // validates the name
   if (config.train_limit < 0 || config.test_limit < 0) {
     throw DataError("dataset \"" + config.name + "\": train_limit and test_limit must be >= 0, got " +
-                    std::to_string(config.train_limit) + " and " +
-                    std::to_string(config.test_limit));
+                    std::to_string(config.train_limit) + " and " + std::to_string(config.test_limit));
   }
 
   DatasetSplit split;

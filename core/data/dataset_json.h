@@ -17,7 +17,6 @@ nlohmann::json to_json(const DatasetConfig& config);
 void read_config(Reader& reader, DatasetConfig& out);
 
 // Stand-alone: start from `base`, throw ValidationError "<source>: N problem(s) ..." on problems.
-DatasetConfig parse_dataset_config(const nlohmann::json& j, const std::string& source,
-                                   const DatasetConfig& base = {});
+DatasetConfig parse_dataset_config(const nlohmann::json& j, const std::string& source, const DatasetConfig& base = {});
 
 }  // namespace faultscape

@@ -25,8 +25,7 @@ struct RawSplit {
   torch::Tensor images;  // [N, C, H, W] uint8
   torch::Tensor labels;  // [N] uint8 / int64
 };
-RawSplit read_cifar(const std::string& file, int64_t label_bytes, int64_t label_index,
-                    int64_t num_classes);
+RawSplit read_cifar(const std::string& file, int64_t label_bytes, int64_t label_index, int64_t num_classes);
 
 // Per-channel statistics of pixel values in [0, 1]; sd is never 0 (a constant channel gets 1).
 struct ChannelStats {

@@ -51,8 +51,10 @@ class GzReader {
         int err = Z_OK;
         gzerror(f_, &err);
         // Z_BUF_ERROR: the compressed stream ended before its end marker.
-        if (err == Z_BUF_ERROR) truncated_stream_ = true;
-        else if (err != Z_OK) throw DataError(file_ + ": corrupt gzip stream: " + error_text());
+        if (err == Z_BUF_ERROR)
+          truncated_stream_ = true;
+        else if (err != Z_OK)
+          throw DataError(file_ + ": corrupt gzip stream: " + error_text());
         break;
       }
       done += got;
@@ -82,9 +84,8 @@ uint32_t big_endian(const unsigned char* p) {
 }
 
 [[noreturn]] void throw_truncated(const GzReader& in, int64_t expected) {
-  throw DataError(in.file() + ": truncated" + (in.truncated_stream() ? " gzip stream" : "") +
-                  ": expected " + std::to_string(expected) + " bytes, got " +
-                  std::to_string(in.consumed()));
+  throw DataError(in.file() + ": truncated" + (in.truncated_stream() ? " gzip stream" : "") + ": expected " +
+                  std::to_string(expected) + " bytes, got " + std::to_string(in.consumed()));
 }
 
 }  // namespace
@@ -99,8 +100,7 @@ torch::Tensor read_idx(const std::string& file, uint32_t expected_magic) {
   if (in.read(word.data(), 4) < 4) throw_truncated(in, header_bytes);
   const uint32_t magic = big_endian(word.data());
   if (magic != expected_magic) {
-    throw DataError(file + ": bad magic number " + hex32(magic) + ", expected " +
-                    hex32(expected_magic) + " (IDX " +
+    throw DataError(file + ": bad magic number " + hex32(magic) + ", expected " + hex32(expected_magic) + " (IDX " +
                     (expected_magic == kIdxImagesMagic ? "images" : "labels") + ")");
   }
 
@@ -124,15 +124,15 @@ torch::Tensor read_idx(const std::string& file, uint32_t expected_magic) {
 
   // Nothing may follow. Reading on to the end also makes zlib verify the gzip CRC and length.
   std::vector<unsigned char> rest(1 << 16);
-  while (in.read(rest.data(), static_cast<int64_t>(rest.size())) > 0) {
-  }
+  while (in.read(rest.data(), static_cast<int64_t>(rest.size())) > 0) {}
   if (in.consumed() > expected) {
-    throw DataError(file + ": trailing data: expected " + std::to_string(expected) +
-                    " bytes, got " + std::to_string(in.consumed()));
+    throw DataError(file + ": trailing data: expected " + std::to_string(expected) + " bytes, got " +
+                    std::to_string(in.consumed()));
   }
   if (in.truncated_stream()) {
-    throw DataError(file + ": truncated gzip stream: the data is complete but the gzip trailer "
-                           "is missing");
+    throw DataError(file +
+                    ": truncated gzip stream: the data is complete but the gzip trailer "
+                    "is missing");
   }
   return data;
 }

@@ -20,9 +20,7 @@ ChannelStats finish(std::vector<double> mean, std::vector<double> var) {
 
 // Broadcastable [1, C, 1, 1] float tensor of per-channel values.
 torch::Tensor per_channel(const std::vector<double>& values) {
-  return torch::tensor(values, torch::kDouble)
-      .to(torch::kFloat)
-      .view({1, static_cast<int64_t>(values.size()), 1, 1});
+  return torch::tensor(values, torch::kDouble).to(torch::kFloat).view({1, static_cast<int64_t>(values.size()), 1, 1});
 }
 
 }  // namespace

@@ -46,8 +46,7 @@ DatasetSplit make_synthetic(const DatasetConfig& config) {
   }
   if (config.synthetic_train <= 0 || config.synthetic_test <= 0) {
     throw DataError("synthetic dataset: synthetic_train and synthetic_test must be positive, got " +
-                    std::to_string(config.synthetic_train) + " and " +
-                    std::to_string(config.synthetic_test));
+                    std::to_string(config.synthetic_train) + " and " + std::to_string(config.synthetic_test));
   }
 
   const int64_t c = shape[0], h = shape[1], w = shape[2], k = config.synthetic_classes;
@@ -57,10 +56,8 @@ DatasetSplit make_synthetic(const DatasetConfig& config) {
   const int64_t gh = std::max<int64_t>(1, (h + 3) / 4), gw = std::max<int64_t>(1, (w + 3) / 4);
   auto coarse = torch::rand({k, c, gh, gw}, gen);
   namespace F = torch::nn::functional;
-  auto patterns = F::interpolate(coarse, F::InterpolateFuncOptions()
-                                             .size(std::vector<int64_t>{h, w})
-                                             .mode(torch::kBilinear)
-                                             .align_corners(false));
+  auto patterns = F::interpolate(
+      coarse, F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kBilinear).align_corners(false));
 
   DatasetSplit split;
   // Train first, then test, from one generator: both are fixed by the seed alone.

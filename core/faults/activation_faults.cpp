@@ -15,9 +15,12 @@ void StuckFault::apply(torch::Tensor& out) const {
     out.index_put_({Slice(), channel}, value);
     return;
   }
-  if (channel >= 0 && h >= 0) out.index_put_({Slice(), channel, h, w}, value);
-  else if (channel >= 0) out.index_put_({Slice(), channel}, value);
-  else out.index_put_({Slice(), Slice(), h, w}, value);
+  if (channel >= 0 && h >= 0)
+    out.index_put_({Slice(), channel, h, w}, value);
+  else if (channel >= 0)
+    out.index_put_({Slice(), channel}, value);
+  else
+    out.index_put_({Slice(), Slice(), h, w}, value);
 }
 
 int ActivationFaultSet::first_stage() const {
@@ -88,11 +91,13 @@ ActivationFaultSet sample_activation_faults(const std::vector<ActivationSite>& s
         int64_t word = per_bit ? u / static_cast<int64_t>(bits.size()) : u;
         ActivationElementFault f{word / per_image_numel[i], word % per_image_numel[i]};
         if (fault.kind == "bitflip") {
-          if (per_bit) f.flip = 1u << bits[u % bits.size()];
+          if (per_bit)
+            f.flip = 1u << bits[u % bits.size()];
           else {
             std::vector<int> b = bits;
             std::shuffle(b.begin(), b.end(), rng);
-            for (int j = 0; j < std::min<int>(fault.bits_per_word, static_cast<int>(b.size())); ++j) f.flip |= 1u << b[j];
+            for (int j = 0; j < std::min<int>(fault.bits_per_word, static_cast<int>(b.size())); ++j)
+              f.flip |= 1u << b[j];
           }
         } else if (fault.kind == "random_value") {
           double r = fault.value_range > 0 ? fault.value_range : 1.0;

@@ -18,7 +18,7 @@ namespace faultscape {
 
 struct StuckFault {
   int stage = 0;
-  int64_t channel = -1;  // channel granularity (or element)
+  int64_t channel = -1;    // channel granularity (or element)
   int64_t h = -1, w = -1;  // pixel granularity (or element)
   double value = 0;
   // Sets the faulty positions of `out` ([B, C, H, W] or [B, F]) to the value, in place.
@@ -26,8 +26,8 @@ struct StuckFault {
 };
 
 struct ActivationElementFault {
-  int64_t image = 0;     // index in the evaluation set
-  int64_t element = 0;   // flat index within one image's activation
+  int64_t image = 0;    // index in the evaluation set
+  int64_t element = 0;  // flat index within one image's activation
   uint32_t flip = 0;
   bool replace = false;
   float value = 0;

@@ -12,9 +12,11 @@ void read_config(Reader& r, FaultModel& f) {
   if (r.has("format")) {
     std::string fmt;
     r.get("format", fmt);
-    if (fmt == "auto" || NumberFormat::valid(fmt)) f.format = fmt;
-    else r.problem("format", "expected \"auto\", \"fp32\", \"fp16\", \"bf16\" or \"int1\"..\"int16\", got " +
-                                 describe_value(fmt));
+    if (fmt == "auto" || NumberFormat::valid(fmt))
+      f.format = fmt;
+    else
+      r.problem("format",
+                "expected \"auto\", \"fp32\", \"fp16\", \"bf16\" or \"int1\"..\"int16\", got " + describe_value(fmt));
   }
   r.get_choice("bit_field", f.bit_field, {"all", "sign", "exponent", "mantissa"});
   if (const nlohmann::json* bits = r.array("bits")) {
@@ -23,7 +25,8 @@ void read_config(Reader& r, FaultModel& f) {
       const auto& b = (*bits)[i];
       if (!b.is_number_integer() || b.get<int>() < 0 || b.get<int>() > 31)
         r.problem("bits", "element " + std::to_string(i) + ": expected a bit position 0-31, got " + describe_value(b));
-      else f.bits.push_back(b.get<int>());
+      else
+        f.bits.push_back(b.get<int>());
     }
   }
   r.get_int("bits_per_word", f.bits_per_word, 1, 32);
@@ -31,8 +34,10 @@ void read_config(Reader& r, FaultModel& f) {
     if (const nlohmann::json* list = r.array(key)) {
       out->clear();
       for (const auto& v : *list) {
-        if (!v.is_string()) r.problem(key, "expected strings, got " + describe_value(v));
-        else out->push_back(v.get<std::string>());
+        if (!v.is_string())
+          r.problem(key, "expected strings, got " + describe_value(v));
+        else
+          out->push_back(v.get<std::string>());
       }
     }
   }
@@ -44,12 +49,15 @@ void read_config(Reader& r, FaultModel& f) {
     r.get_raw("stuck_values", v);
     bool numbers = v.is_array() && !v.empty();
     for (const auto& x : v.is_array() ? v : nlohmann::json::array()) numbers = numbers && x.is_number();
-    if (v == "auto" || numbers) f.stuck_values = v;
-    else r.problem("stuck_values", "expected \"auto\" or a non-empty list of numbers, got " + describe_value(v));
+    if (v == "auto" || numbers)
+      f.stuck_values = v;
+    else
+      r.problem("stuck_values", "expected \"auto\" or a non-empty list of numbers, got " + describe_value(v));
   }
-  r.get_number("stuck_one_fraction", f.stuck_one_fraction, [](double x) { return x >= 0 && x <= 1; },
-               "a number in [0, 1]");
-  r.get_number("value_range", f.value_range, [](double x) { return x >= 0; }, "a number >= 0");
+  r.get_number(
+      "stuck_one_fraction", f.stuck_one_fraction, [](double x) { return x >= 0 && x <= 1; }, "a number in [0, 1]");
+  r.get_number(
+      "value_range", f.value_range, [](double x) { return x >= 0; }, "a number >= 0");
   r.get_choice("mapping", f.mapping, {"dataflow", "loopback"});
   r.get_int("pe_count", f.pe_count, 0, 1 << 20);
   r.get_int("samples", f.samples, 0);
@@ -62,11 +70,20 @@ void read_config(Reader& r, FaultModel& f) {
 }
 
 nlohmann::json to_json(const FaultModel& f) {
-  return {{"kind", f.kind},           {"target", f.target},         {"granularity", f.granularity},
-          {"format", f.format},       {"bit_field", f.bit_field},   {"bits", f.bits},
-          {"bits_per_word", f.bits_per_word}, {"layers", f.layers}, {"tensors", f.tensors},
-          {"stuck_values", f.stuck_values}, {"stuck_one_fraction", f.stuck_one_fraction},
-          {"value_range", f.value_range}, {"mapping", f.mapping},   {"pe_count", f.pe_count},
+  return {{"kind", f.kind},
+          {"target", f.target},
+          {"granularity", f.granularity},
+          {"format", f.format},
+          {"bit_field", f.bit_field},
+          {"bits", f.bits},
+          {"bits_per_word", f.bits_per_word},
+          {"layers", f.layers},
+          {"tensors", f.tensors},
+          {"stuck_values", f.stuck_values},
+          {"stuck_one_fraction", f.stuck_one_fraction},
+          {"value_range", f.value_range},
+          {"mapping", f.mapping},
+          {"pe_count", f.pe_count},
           {"samples", f.samples}};
 }
 

@@ -29,10 +29,14 @@ NumberFormat NumberFormat::parse(const std::string& n) {
 
 std::string NumberFormat::name() const {
   switch (kind) {
-    case Kind::FP32: return "fp32";
-    case Kind::FP16: return "fp16";
-    case Kind::BF16: return "bf16";
-    default: return "int" + std::to_string(bits);
+    case Kind::FP32:
+      return "fp32";
+    case Kind::FP16:
+      return "fp16";
+    case Kind::BF16:
+      return "bf16";
+    default:
+      return "int" + std::to_string(bits);
   }
 }
 
@@ -40,10 +44,14 @@ uint32_t NumberFormat::sign_mask() const { return 1u << (bits - 1); }
 
 uint32_t NumberFormat::exponent_mask() const {
   switch (kind) {
-    case Kind::FP32: return 0xffu << 23;
-    case Kind::FP16: return 0x1fu << 10;
-    case Kind::BF16: return 0xffu << 7;
-    default: return 0;
+    case Kind::FP32:
+      return 0xffu << 23;
+    case Kind::FP16:
+      return 0x1fu << 10;
+    case Kind::BF16:
+      return 0xffu << 7;
+    default:
+      return 0;
   }
 }
 
@@ -56,8 +64,10 @@ uint32_t NumberFormat::encode(float v, double scale) const {
       std::memcpy(&w, &v, 4);
       return w;
     }
-    case Kind::FP16: return c10::Half(v).x;
-    case Kind::BF16: return c10::BFloat16(v).x;
+    case Kind::FP16:
+      return c10::Half(v).x;
+    case Kind::BF16:
+      return c10::BFloat16(v).x;
     default: {
       if (bits == 1) return v >= 0 ? 1u : 0u;
       const double lo = -std::ldexp(1.0, bits - 1), hi = std::ldexp(1.0, bits - 1) - 1;

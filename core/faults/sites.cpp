@@ -72,7 +72,9 @@ std::vector<int> selected_stages(const Network& net, const FaultModel& fault, bo
 }
 
 std::vector<WeightSite> weight_sites(Network& net, const FaultModel& fault) {
-  auto wants = [&](const char* t) { return std::find(fault.tensors.begin(), fault.tensors.end(), t) != fault.tensors.end(); };
+  auto wants = [&](const char* t) {
+    return std::find(fault.tensors.begin(), fault.tensors.end(), t) != fault.tensors.end();
+  };
   std::vector<WeightSite> sites;
   for (int s : selected_stages(net, fault, true)) {
     const Stage& stage = net->stage(s);

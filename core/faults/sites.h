@@ -13,8 +13,8 @@
 namespace faultscape {
 
 struct WeightSite {
-  int stage = 0;       // index of the stage holding the tensor
-  std::string name;    // "conv0.0.conv.weight"
+  int stage = 0;         // index of the stage holding the tensor
+  std::string name;      // "conv0.0.conv.weight"
   torch::Tensor tensor;  // the stored tensor itself (contiguous float32), faulted in place
   NumberFormat format;
   double scale = 1.0;  // intN: the quantization step

@@ -36,8 +36,9 @@ int64_t draw_count(int64_t n, double p, std::mt19937_64& rng) {
 
 // Merges faults hitting the same word (two flips of one bit cancel, as in hardware).
 void merge(std::vector<WeightFault>& faults) {
-  std::sort(faults.begin(), faults.end(),
-            [](const WeightFault& a, const WeightFault& b) { return std::tie(a.site, a.index) < std::tie(b.site, b.index); });
+  std::sort(faults.begin(), faults.end(), [](const WeightFault& a, const WeightFault& b) {
+    return std::tie(a.site, a.index) < std::tie(b.site, b.index);
+  });
   std::vector<WeightFault> out;
   for (const auto& f : faults) {
     if (!out.empty() && out.back().site == f.site && out.back().index == f.index) {
@@ -93,7 +94,8 @@ WeightFaultSet sample_weight_faults(const std::vector<WeightSite>& sites, const 
     for (const auto& b : bits) width = std::max<int64_t>(width, static_cast<int64_t>(b.size()));
     UnitIndex idx(sites, width);
     int64_t valid_units = 0;
-    for (size_t i = 0; i < sites.size(); ++i) valid_units += sites[i].tensor.numel() * static_cast<int64_t>(bits[i].size());
+    for (size_t i = 0; i < sites.size(); ++i)
+      valid_units += sites[i].tensor.numel() * static_cast<int64_t>(bits[i].size());
     int64_t count = draw_count(valid_units, rate, rng);
     std::uniform_int_distribution<int64_t> pick(0, idx.total() - 1);
     while (static_cast<int64_t>(set.faults.size()) < count) {
@@ -104,9 +106,12 @@ WeightFaultSet sample_weight_faults(const std::vector<WeightSite>& sites, const 
       if (slot >= static_cast<int64_t>(bits[s].size())) continue;
       WeightFault f{s, local / width};
       uint32_t bit = 1u << bits[s][slot];
-      if (fault.kind == "bitflip") f.flip = bit;
-      else if (unit(rng) < fault.stuck_one_fraction) f.ones = bit;
-      else f.zeros = bit;
+      if (fault.kind == "bitflip")
+        f.flip = bit;
+      else if (unit(rng) < fault.stuck_one_fraction)
+        f.ones = bit;
+      else
+        f.zeros = bit;
       set.faults.push_back(f);
     }
   } else {
@@ -126,9 +131,12 @@ WeightFaultSet sample_weight_faults(const std::vector<WeightSite>& sites, const 
         std::vector<int> b = bits[s];
         std::shuffle(b.begin(), b.end(), rng);
         for (int j = 0; j < std::min<int>(fault.bits_per_word, static_cast<int>(b.size())); ++j) {
-          if (fault.kind == "bitflip") f.flip |= 1u << b[j];
-          else if (unit(rng) < fault.stuck_one_fraction) f.ones |= 1u << b[j];
-          else f.zeros |= 1u << b[j];
+          if (fault.kind == "bitflip")
+            f.flip |= 1u << b[j];
+          else if (unit(rng) < fault.stuck_one_fraction)
+            f.ones |= 1u << b[j];
+          else
+            f.zeros |= 1u << b[j];
         }
       }
       set.faults.push_back(f);

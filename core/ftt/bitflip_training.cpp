@@ -41,9 +41,8 @@ bool BitflipTraining::restore(const torch::Tensor& loss) {
 }
 
 nlohmann::json BitflipTraining::describe() const {
-  return {{"ber", config_.ber},     {"format", config_.format}, {"bit_field", config_.bit_field},
-          {"steps", steps_},        {"bit_flips", flips_},      {"skipped_steps", skipped_},
-          {"weight_tensors", sites_.size()}};
+  return {{"ber", config_.ber},  {"format", config_.format},  {"bit_field", config_.bit_field}, {"steps", steps_},
+          {"bit_flips", flips_}, {"skipped_steps", skipped_}, {"weight_tensors", sites_.size()}};
 }
 
 }  // namespace faultscape

@@ -30,7 +30,7 @@ class BitflipTraining {
  public:
   // ConfigError naming training.bitflip_training.* for unknown layers or no weights selected.
   BitflipTraining(Network& net, const BitflipTrainingConfig& config, uint64_t seed);
-  void inject();                          // before the forward pass
+  void inject();                            // before the forward pass
   bool restore(const torch::Tensor& loss);  // after backward: clean weights back; false = skip the step
   int64_t steps() const { return steps_; }
   int64_t flips() const { return flips_; }

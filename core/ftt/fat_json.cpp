@@ -28,8 +28,8 @@ void read_layers(Reader& r, std::vector<std::string>& out) {
 
 json to_json(const FatConfig& c) {
   json values = c.stuck_values.empty() ? json("auto") : json(c.stuck_values);
-  return {{"method", c.method}, {"p", c.p},           {"p_end", c.p_end},
-          {"granularity", c.granularity}, {"stuck_values", values}, {"layers", c.layers}};
+  return {{"method", c.method},     {"p", c.p},          {"p_end", c.p_end}, {"granularity", c.granularity},
+          {"stuck_values", values}, {"layers", c.layers}};
 }
 
 json to_json(const DropoutConfig& c) { return {{"kind", c.kind}, {"p", c.p}, {"layers", c.layers}}; }
@@ -38,8 +38,8 @@ void read_config(Reader& r, FatConfig& c) {
   r.get_int("method", c.method, 0, 2);
   r.get_number("p", c.p, probability, "a probability in [0, 1]");
   // p_end = -1 is what to_json writes for "no schedule"; accept it back.
-  r.get_number("p_end", c.p_end, [](double v) { return v == -1 || probability(v); },
-               "a probability in [0, 1] (or -1: p fixed)");
+  r.get_number(
+      "p_end", c.p_end, [](double v) { return v == -1 || probability(v); }, "a probability in [0, 1] (or -1: p fixed)");
   r.get_choice("granularity", c.granularity, kGranularities);
   if (r.has("stuck_values")) {
     const json& v = r.value().at("stuck_values");
@@ -59,7 +59,8 @@ void read_config(Reader& r, FatConfig& c) {
 
 void read_config(Reader& r, DropoutConfig& c) {
   r.get_choice("kind", c.kind, kDropoutKinds);
-  r.get_number("p", c.p, [](double v) { return v >= 0 && v < 1; }, "a probability in [0, 1)");
+  r.get_number(
+      "p", c.p, [](double v) { return v >= 0 && v < 1; }, "a probability in [0, 1)");
   read_layers(r, c.layers);
   r.report_unknown();
 }

@@ -76,7 +76,7 @@ int FaultAwareTraining::enabled_count() const {
 nlohmann::json FaultAwareTraining::describe() const {
   nlohmann::json chosen = nlohmann::json::array();
   for (int c : choices_) chosen.push_back(names_[c]);
-  return {{"method", config_.method}, {"p", config_.p}, {"p_end", config_.p_end},
+  return {{"method", config_.method},           {"p", config_.p},   {"p_end", config_.p_end},
           {"granularity", config_.granularity}, {"layers", names_}, {"epoch_layers", chosen}};
 }
 

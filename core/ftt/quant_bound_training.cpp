@@ -24,8 +24,9 @@ QuantBoundTraining::QuantBoundTraining(Network& net, const QuantBoundConfig& con
     }
   }
   if (bounds_.empty())
-    throw ConfigError("training.quant_bound: the model has no learnable quantization bound: set model.learnable_clip "
-                      "to true with model.act_bits (or weight_bits) 1-8");
+    throw ConfigError(
+        "training.quant_bound: the model has no learnable quantization bound: set model.learnable_clip "
+        "to true with model.act_bits (or weight_bits) 1-8");
 }
 
 torch::Tensor QuantBoundTraining::regulariser() const {

@@ -19,8 +19,7 @@ void read_names(Reader& r, const std::string& key, std::vector<std::string>& out
   std::vector<std::string> names;
   for (const auto& n : *v) {
     bool ok = n.is_string() && !n.get<std::string>().empty();
-    if (ok && !allowed.empty())
-      ok = std::find(allowed.begin(), allowed.end(), n.get<std::string>()) != allowed.end();
+    if (ok && !allowed.empty()) ok = std::find(allowed.begin(), allowed.end(), n.get<std::string>()) != allowed.end();
     if (!ok) {
       r.problem(key, allowed.empty() ? "expected an array of stage names, got " + describe_value(*v)
                                      : "expected an array of " + quoted_list(allowed) + ", got " + describe_value(*v));
@@ -34,9 +33,14 @@ void read_names(Reader& r, const std::string& key, std::vector<std::string>& out
 }  // namespace
 
 json to_json(const LearnedThresholdConfig& c) {
-  return {{"granularity", c.granularity}, {"lambda", c.lambda},   {"penalty", c.penalty},
-          {"init_percentile", c.init_percentile}, {"profile_images", c.profile_images},
-          {"layers", c.layers},           {"epochs", c.epochs},   {"sharpness", c.sharpness}};
+  return {{"granularity", c.granularity},
+          {"lambda", c.lambda},
+          {"penalty", c.penalty},
+          {"init_percentile", c.init_percentile},
+          {"profile_images", c.profile_images},
+          {"layers", c.layers},
+          {"epochs", c.epochs},
+          {"sharpness", c.sharpness}};
 }
 
 json to_json(const QuantBoundConfig& c) {
@@ -44,8 +48,8 @@ json to_json(const QuantBoundConfig& c) {
 }
 
 json to_json(const BitflipTrainingConfig& c) {
-  return {{"ber", c.ber}, {"format", c.format}, {"bit_field", c.bit_field}, {"layers", c.layers},
-          {"tensors", c.tensors}, {"max_loss", c.max_loss}};
+  return {{"ber", c.ber},       {"format", c.format},   {"bit_field", c.bit_field},
+          {"layers", c.layers}, {"tensors", c.tensors}, {"max_loss", c.max_loss}};
 }
 
 json to_json(const SaturatingTrainingConfig& c) {
@@ -56,8 +60,8 @@ void read_config(Reader& r, LearnedThresholdConfig& c) {
   r.get_choice("granularity", c.granularity, {"layer", "channel"});
   r.get_number("lambda", c.lambda, non_negative, "a number >= 0");
   r.get_choice("penalty", c.penalty, kPenalties);
-  r.get_number("init_percentile", c.init_percentile, [](double v) { return v > 0 && v <= 100; },
-               "a percentile in (0, 100]");
+  r.get_number(
+      "init_percentile", c.init_percentile, [](double v) { return v > 0 && v <= 100; }, "a percentile in (0, 100]");
   r.get_int("profile_images", c.profile_images, 1);
   read_names(r, "layers", c.layers);
   r.get_int("epochs", c.epochs, 0);
@@ -74,7 +78,8 @@ void read_config(Reader& r, QuantBoundConfig& c) {
 }
 
 void read_config(Reader& r, BitflipTrainingConfig& c) {
-  r.get_number("ber", c.ber, [](double v) { return v > 0 && v <= 0.5; }, "a bit-error rate in (0, 0.5]");
+  r.get_number(
+      "ber", c.ber, [](double v) { return v > 0 && v <= 0.5; }, "a bit-error rate in (0, 0.5]");
   if (r.has("format")) {
     std::string fmt = c.format;
     r.get("format", fmt);
@@ -93,7 +98,8 @@ void read_config(Reader& r, BitflipTrainingConfig& c) {
 
 void read_config(Reader& r, SaturatingTrainingConfig& c) {
   r.get_choice("function", c.function, {"tanh", "atan"});
-  r.get_number("factor", c.factor, [](double v) { return v > 1; }, "a number > 1");
+  r.get_number(
+      "factor", c.factor, [](double v) { return v > 1; }, "a number > 1");
   read_names(r, "layers", c.layers);
   r.report_unknown();
 }

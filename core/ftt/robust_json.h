@@ -23,7 +23,7 @@ void read_config(Reader& reader, SaturatingTrainingConfig& out);
 // Writes the enabled objects into a training object / reads them from one (presence = on).
 void robust_to_json(const LearnedThresholdConfig& lt, const QuantBoundConfig& qb, const BitflipTrainingConfig& bf,
                     const SaturatingTrainingConfig& sw, nlohmann::json& training);
-void read_robust_configs(Reader& training, LearnedThresholdConfig& lt, QuantBoundConfig& qb,
-                         BitflipTrainingConfig& bf, SaturatingTrainingConfig& sw);
+void read_robust_configs(Reader& training, LearnedThresholdConfig& lt, QuantBoundConfig& qb, BitflipTrainingConfig& bf,
+                         SaturatingTrainingConfig& sw);
 
 }  // namespace faultscape

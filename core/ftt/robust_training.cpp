@@ -29,8 +29,9 @@ void RobustTraining::install(TrainHooks& hooks) {
     th->profile(d.train.images);
     if (!observer) return;
     std::ostringstream log;
-    if (epoch == 1) log << "warning: learned thresholds profiled on the untrained network (they will cut the "
-                           "activations' growth; set learned_threshold.epochs below training.epochs)\n";
+    if (epoch == 1)
+      log << "warning: learned thresholds profiled on the untrained network (they will cut the "
+             "activations' growth; set learned_threshold.epochs below training.epochs)\n";
     log << "learned thresholds profiled before epoch " << epoch << ":";
     for (const auto& g : th->gates()) log << " " << g->threshold.mean().item<double>();
     observer->on_log(log.str());

@@ -45,12 +45,14 @@ SaturatingTraining::SaturatingTraining(Network& net, const SaturatingTrainingCon
     Wrapped w{s, first, nullptr, 0};
     if (auto c = std::dynamic_pointer_cast<QuantConv2dImpl>(first.ptr())) {
       if (c->quant.bits > 0)
-        throw ConfigError(field + ": stage \"" + stage.name + "\" has quantized weights; saturating weights need "
+        throw ConfigError(field + ": stage \"" + stage.name +
+                          "\" has quantized weights; saturating weights need "
                           "float weights (model.weight_bits \"float\")");
       w.stored = StoredWeight(QuantConv2d(c), config.function, config.factor);
     } else if (auto l = std::dynamic_pointer_cast<QuantLinearImpl>(first.ptr())) {
       if (l->quant.bits > 0)
-        throw ConfigError(field + ": stage \"" + stage.name + "\" has quantized weights; saturating weights need "
+        throw ConfigError(field + ": stage \"" + stage.name +
+                          "\" has quantized weights; saturating weights need "
                           "float weights (model.weight_bits \"float\")");
       w.stored = StoredWeight(QuantLinear(l), config.function, config.factor);
     } else {

@@ -47,7 +47,8 @@ std::vector<int> relu_stages(const Network& net, const std::vector<std::string>&
     for (int i = 0; i < last; ++i)
       if (ends_in_relu(net->stage(i))) out.push_back(i);
     if (out.empty())
-      throw ConfigError(field + ": the model has no ReLU stage (learned thresholds filter ReLU outputs; quantized "
+      throw ConfigError(field +
+                        ": the model has no ReLU stage (learned thresholds filter ReLU outputs; quantized "
                         "activations are bounded by their clip, see training.quant_bound)");
     return out;
   }
@@ -88,8 +89,8 @@ void profile_thresholds(Network& net, const std::vector<ThresholdReLU>& gates, c
   for (size_t g = 0; g < gates.size(); ++g) {
     if (seen[g].empty()) throw ModelError("learned threshold: a gate is not part of the network");
     torch::Tensor all = torch::cat(seen[g]);
-    torch::Tensor rows = gates[g]->channels() > 0 ? all.transpose(0, 1).reshape({gates[g]->channels(), -1})
-                                                 : all.reshape({1, -1});
+    torch::Tensor rows =
+        gates[g]->channels() > 0 ? all.transpose(0, 1).reshape({gates[g]->channels(), -1}) : all.reshape({1, -1});
     const int64_t n = rows.size(1);
     const int64_t k = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(percentile / 100.0 * n)), 1, n);
     torch::Tensor t = std::get<0>(rows.kthvalue(k, 1));
@@ -98,8 +99,7 @@ void profile_thresholds(Network& net, const std::vector<ThresholdReLU>& gates, c
   net->train(training);
 }
 
-LearnedThresholdTraining::LearnedThresholdTraining(Network& net, const LearnedThresholdConfig& config,
-                                                   int total_epochs)
+LearnedThresholdTraining::LearnedThresholdTraining(Network& net, const LearnedThresholdConfig& config, int total_epochs)
     : net_(net), config_(config) {
   start_epoch_ = config.epochs <= 0 || config.epochs >= total_epochs ? 1 : total_epochs - config.epochs + 1;
   std::vector<int> at = relu_stages(net, config.layers, "training.learned_threshold.layers");
@@ -140,7 +140,7 @@ nlohmann::json LearnedThresholdTraining::describe() const {
     if (i < profiled_.size()) g["profiled"] = values(profiled_[i]);
     gates.push_back(g);
   }
-  return {{"granularity", config_.granularity}, {"lambda", config_.lambda}, {"penalty", config_.penalty},
+  return {{"granularity", config_.granularity},         {"lambda", config_.lambda},    {"penalty", config_.penalty},
           {"init_percentile", config_.init_percentile}, {"start_epoch", start_epoch_}, {"gates", gates}};
 }
 

@@ -41,7 +41,7 @@ class LearnedThresholdTraining {
   torch::Tensor regulariser() const;  // 0 until profiled
   void clamp();                       // thresholds stay >= 0 after each step
   const std::vector<ThresholdReLU>& gates() const { return gates_; }
-  nlohmann::json describe() const;    // stages, profiled and final thresholds
+  nlohmann::json describe() const;  // stages, profiled and final thresholds
 
  private:
   Network net_;

@@ -48,8 +48,8 @@ void prune_stage_channels(Network& net, int stage, const std::vector<int64_t>& k
   if (!channel_layer(net, stage, layer) || stage + 1 >= static_cast<int>(net->size()))
     throw ModelError(name + ": not a prunable conv / linear stage");
   const int64_t old_channels = layer.channels();
-  if (keep.empty() || keep.front() < 0 || keep.back() >= old_channels ||
-      !std::is_sorted(keep.begin(), keep.end()) || std::adjacent_find(keep.begin(), keep.end()) != keep.end())
+  if (keep.empty() || keep.front() < 0 || keep.back() >= old_channels || !std::is_sorted(keep.begin(), keep.end()) ||
+      std::adjacent_find(keep.begin(), keep.end()) != keep.end())
     throw ModelError(name + ": channels to keep must be distinct, ascending and in 0.." +
                      std::to_string(old_channels - 1));
   // The consumer: the first conv / linear after channel-wise stages (pooling, flattening).
@@ -77,7 +77,8 @@ void prune_stage_channels(Network& net, int stage, const std::vector<int64_t>& k
     layer.linear->linear->options.out_features(index.numel());
   }
   for (const auto& m : net->stage(stage).module->children()) {
-    if (auto* gate = dynamic_cast<ThresholdReLUImpl*>(m.get())) gate->keep_channels(index);  // learned thresholds
+    if (auto* gate = dynamic_cast<ThresholdReLUImpl*>(m.get()))
+      gate->keep_channels(index);  // learned thresholds
     else if (!shrink_batch_norm<torch::nn::BatchNorm2dImpl>(m.get(), index))
       shrink_batch_norm<torch::nn::BatchNorm1dImpl>(m.get(), index);
   }

@@ -40,8 +40,8 @@ bool ends_in_activation(const Stage& s) {
   const torch::nn::Module* last = s.module->children().back().get();
   // A learned-threshold gate ends a ReLU stage (it filters the ReLU's output).
   return dynamic_cast<const QuantActImpl*>(last) || dynamic_cast<const torch::nn::ReLUImpl*>(last) ||
-         dynamic_cast<const ThresholdReLUImpl*>(last) ||
-         dynamic_cast<const torch::nn::ReLU6Impl*>(last) || dynamic_cast<const torch::nn::HardtanhImpl*>(last);
+         dynamic_cast<const ThresholdReLUImpl*>(last) || dynamic_cast<const torch::nn::ReLU6Impl*>(last) ||
+         dynamic_cast<const torch::nn::HardtanhImpl*>(last);
 }
 }  // namespace
 

@@ -24,7 +24,6 @@ int remove_from_stages(Network& net, const std::function<bool(const torch::nn::M
 // Stages whose output is an activation or a pooling result (FAT Fig. 5: injection goes after the
 // activation or pooling layer), the logits stage excluded; or the named stages, validated.
 // `field` names the JSON field in error messages ("training.fault_aware.layers").
-std::vector<int> activation_stages(const Network& net, const std::vector<std::string>& names,
-                                   const std::string& field);
+std::vector<int> activation_stages(const Network& net, const std::vector<std::string>& names, const std::string& field);
 
 }  // namespace faultscape

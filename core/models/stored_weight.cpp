@@ -33,9 +33,12 @@ void StoredWeightImpl::encode(double factor) {
   double s = function_ == "scale" ? factor : factor * w.abs().max().item<double>();
   if (s <= 0) s = 1;
   scale_ = register_buffer("decode_scale", torch::full({}, s));
-  if (function_ == "tanh") w.copy_(torch::atanh(w / s));
-  else if (function_ == "atan") w.copy_(torch::tan(w / s * (M_PI / 2)));
-  else w.mul_(s);
+  if (function_ == "tanh")
+    w.copy_(torch::atanh(w / s));
+  else if (function_ == "atan")
+    w.copy_(torch::tan(w / s * (M_PI / 2)));
+  else
+    w.mul_(s);
 }
 
 torch::Tensor StoredWeightImpl::decoded_weight() const {
@@ -75,4 +78,3 @@ torch::nn::AnyModule StoredWeightImpl::copy_structure() const {
 }
 
 }  // namespace faultscape
-

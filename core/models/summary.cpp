@@ -65,7 +65,8 @@ nlohmann::json ModelSummary::to_json() const {
 std::string ModelSummary::to_table() const {
   std::ostringstream o;
   o << std::left << std::setw(12) << "stage" << std::setw(9) << "kind" << std::setw(14) << "output" << std::right
-    << std::setw(12) << "params" << std::setw(14) << "MACs" << "\n";
+    << std::setw(12) << "params" << std::setw(14) << "MACs"
+    << "\n";
   for (const auto& s : stages)
     o << std::left << std::setw(12) << s.name << std::setw(9) << s.kind << std::setw(14) << shape_text(s.output_shape)
       << std::right << std::setw(12) << s.params << std::setw(14) << s.macs << "\n";

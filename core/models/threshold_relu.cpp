@@ -13,8 +13,7 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 struct ThresholdGateFunction : public torch::autograd::Function<ThresholdGateFunction> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& t,
-                               double sharpness) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& t, double sharpness) {
     ctx->save_for_backward({x, t});
     ctx->saved_data["sharpness"] = sharpness;
     return torch::where(x <= t, x, torch::zeros_like(x));  // NaN <= t is false: NaN -> 0
@@ -44,8 +43,7 @@ torch::Tensor threshold_gate(const torch::Tensor& x, const torch::Tensor& thresh
   return ThresholdGateFunction::apply(x, threshold, sharpness);
 }
 
-ThresholdReLUImpl::ThresholdReLUImpl(int64_t channels, double sharpness)
-    : channels_(channels), sharpness_(sharpness) {
+ThresholdReLUImpl::ThresholdReLUImpl(int64_t channels, double sharpness) : channels_(channels), sharpness_(sharpness) {
   reset();
 }
 
@@ -76,8 +74,7 @@ torch::Tensor ThresholdReLUImpl::forward(const torch::Tensor& x) {
     shape[1] = channels_;
     t = t.view(shape);
   }
-  if (!torch::GradMode::is_enabled() || !t.requires_grad())
-    return torch::where(x <= t, x, torch::zeros_like(x));
+  if (!torch::GradMode::is_enabled() || !t.requires_grad()) return torch::where(x <= t, x, torch::zeros_like(x));
   return threshold_gate(x, t, sharpness_);
 }
 

@@ -7,8 +7,8 @@
 namespace faultscape {
 
 const std::vector<std::string>& zoo_names() {
-  static const std::vector<std::string> names = {"mlp",     "lenet5",   "cnv",     "vgg11",
-                                                 "vgg16",   "alexnet",  "resnet20", "resnet18"};
+  static const std::vector<std::string> names = {"mlp",   "lenet5",  "cnv",      "vgg11",
+                                                 "vgg16", "alexnet", "resnet20", "resnet18"};
   return names;
 }
 
@@ -17,16 +17,24 @@ Network build_network(const ModelConfig& config, const std::vector<int64_t>& inp
   Network net(config, input_shape, num_classes);
   const std::string& n = config.name;
   // VGG plans: channel counts, 0 = 2x2 max pooling (Simonyan & Zisserman, configurations A and D).
-  if (n == "mlp") build_mlp(*net);
-  else if (n == "lenet5") build_lenet5(*net);
-  else if (n == "cnv") build_cnv(*net);
-  else if (n == "vgg11") build_vgg(*net, {64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0}, {});
+  if (n == "mlp")
+    build_mlp(*net);
+  else if (n == "lenet5")
+    build_lenet5(*net);
+  else if (n == "cnv")
+    build_cnv(*net);
+  else if (n == "vgg11")
+    build_vgg(*net, {64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0}, {});
   else if (n == "vgg16")
     build_vgg(*net, {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0}, {4096, 4096});
-  else if (n == "alexnet") build_alexnet(*net);
-  else if (n == "resnet20") build_resnet20(*net);
-  else if (n == "resnet18") build_resnet18(*net);
-  else if (n == "torchscript") build_torchscript(*net);
+  else if (n == "alexnet")
+    build_alexnet(*net);
+  else if (n == "resnet20")
+    build_resnet20(*net);
+  else if (n == "resnet18")
+    build_resnet18(*net);
+  else if (n == "torchscript")
+    build_torchscript(*net);
   else {
     std::string list;
     for (const auto& z : zoo_names()) list += (list.empty() ? "" : ", ") + z;

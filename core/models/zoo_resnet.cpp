@@ -69,8 +69,7 @@ void build_resnet(NetworkImpl& net, int64_t stem, const std::vector<int64_t>& wi
     }
   }
   int64_t channels = b.shape()[0];
-  b.custom("avgpool", "pool", torch::nn::Sequential(torch::nn::AdaptiveAvgPool2d(1), torch::nn::Flatten()),
-           {channels});
+  b.custom("avgpool", "pool", torch::nn::Sequential(torch::nn::AdaptiveAvgPool2d(1), torch::nn::Flatten()), {channels});
   b.linear("fc", net.num_classes(), false, false);
 }
 

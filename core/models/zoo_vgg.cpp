@@ -11,8 +11,10 @@ void build_vgg(NetworkImpl& net, const std::vector<int64_t>& plan, const std::ve
   StageBuilder b(net, net.config());
   int conv = 0, pool = 0;
   for (int64_t c : plan) {
-    if (c == 0) b.pool("pool" + std::to_string(pool++));
-    else b.conv("conv" + std::to_string(conv++), b.scaled(c), 3, 1, 1, true);
+    if (c == 0)
+      b.pool("pool" + std::to_string(pool++));
+    else
+      b.conv("conv" + std::to_string(conv++), b.scaled(c), 3, 1, 1, true);
   }
   b.flatten("flatten");
   int fc = 0;

@@ -18,16 +18,16 @@ bool non_negative(double v) { return v >= 0; }
 
 json to_json(const TrainConfig& c) {
   json j = {{"epochs", c.epochs},
-          {"batch_size", c.batch_size},
-          {"optimizer", c.optimizer},
-          {"lr", c.lr},
-          {"momentum", c.momentum},
-          {"weight_decay", c.weight_decay},
-          {"lr_halve_every", c.lr_halve_every},
-          {"loss", c.loss},
-          {"seed", c.seed},
-          {"checkpoint", c.checkpoint},
-          {"eval_batch_size", c.eval_batch_size}};
+            {"batch_size", c.batch_size},
+            {"optimizer", c.optimizer},
+            {"lr", c.lr},
+            {"momentum", c.momentum},
+            {"weight_decay", c.weight_decay},
+            {"lr_halve_every", c.lr_halve_every},
+            {"loss", c.loss},
+            {"seed", c.seed},
+            {"checkpoint", c.checkpoint},
+            {"eval_batch_size", c.eval_batch_size}};
   // Written only when on, so plain training keeps its config hash (and its reusable models).
   if (c.fault_aware.enabled()) j["fault_aware"] = to_json(c.fault_aware);
   if (c.dropout.enabled()) j["dropout"] = to_json(c.dropout);
@@ -41,7 +41,8 @@ void read_config(Reader& r, TrainConfig& c) {
   r.get_int("batch_size", c.batch_size, 1);
   r.get_choice("optimizer", c.optimizer, kOptimizers);
   r.get_number("lr", c.lr, positive, "a number > 0");
-  r.get_number("momentum", c.momentum, [](double v) { return v >= 0 && v < 1; }, "a number in [0, 1)");
+  r.get_number(
+      "momentum", c.momentum, [](double v) { return v >= 0 && v < 1; }, "a number in [0, 1)");
   r.get_number("weight_decay", c.weight_decay, non_negative, "a number >= 0");
   r.get_int("lr_halve_every", c.lr_halve_every, 0);
   r.get_choice("loss", c.loss, kLosses);
@@ -60,9 +61,11 @@ void read_config(Reader& r, TrainConfig& c) {
   Reader subnetwork = r.object("subnetwork");
   if (const json* layers = subnetwork.array("layers")) {
     for (size_t i = 0; i < layers->size(); ++i) {
-      if ((*layers)[i].is_string()) c.subnetwork_layers.push_back((*layers)[i].get<std::string>());
-      else subnetwork.problem("layers", "element " + std::to_string(i) + ": expected a stage name, got " +
-                                            describe_value((*layers)[i]));
+      if ((*layers)[i].is_string())
+        c.subnetwork_layers.push_back((*layers)[i].get<std::string>());
+      else
+        subnetwork.problem(
+            "layers", "element " + std::to_string(i) + ": expected a stage name, got " + describe_value((*layers)[i]));
     }
   }
   subnetwork.report_unknown();

@@ -47,7 +47,8 @@ void assign(nlohmann::json& root, const std::vector<Step>& steps, const nlohmann
         throw ConfigError(where + ": index [" + std::to_string(s.index) + "] is not in the document");
       node = &(*node)[s.index];
     } else {
-      if (!node->is_object() && !node->is_null()) throw ConfigError(where + ": \"" + s.key + "\" is inside a non-object");
+      if (!node->is_object() && !node->is_null())
+        throw ConfigError(where + ": \"" + s.key + "\" is inside a non-object");
       node = &(*node)[s.key];
     }
   }

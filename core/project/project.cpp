@@ -93,13 +93,11 @@ const Experiment& Project::experiment(const std::string& wanted) const {
     if (e.name == wanted) return e;
     names += (names.empty() ? "" : ", ") + e.name;
   }
-  throw ConfigError(path + ": no experiment named \"" + wanted + "\" (experiments: " +
-                    (names.empty() ? "none" : names) + ")");
+  throw ConfigError(path + ": no experiment named \"" + wanted +
+                    "\" (experiments: " + (names.empty() ? "none" : names) + ")");
 }
 
-std::string Project::database_path() const {
-  return (fs::path(output_dir) / (name + ".sqlite")).string();
-}
+std::string Project::database_path() const { return (fs::path(output_dir) / (name + ".sqlite")).string(); }
 
 Project parse_project(const json& j, const std::string& source) {
   Problems problems;
@@ -150,10 +148,14 @@ json read_project_json(const std::string& path) {
 }
 
 json to_json(const Experiment& e) {
-  return {{"name", e.name},         {"dataset", to_json(e.dataset)},
-          {"model", to_json(e.model)}, {"training", to_json(e.training)},
-          {"load", e.load},         {"faults", e.faults},
-          {"protection", e.protection}, {"campaign", e.campaign}};
+  return {{"name", e.name},
+          {"dataset", to_json(e.dataset)},
+          {"model", to_json(e.model)},
+          {"training", to_json(e.training)},
+          {"load", e.load},
+          {"faults", e.faults},
+          {"protection", e.protection},
+          {"campaign", e.campaign}};
 }
 
 json to_json(const Project& p) {

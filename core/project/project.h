@@ -22,10 +22,10 @@ struct Experiment {
   TrainConfig training;  // training.seed defaults to the project seed, as does dataset.seed
   std::string load;      // a trained model file to load instead of training; empty = train
   // Filled by the fault, protection and campaign layers, which validate them; kept verbatim here.
-  nlohmann::json faults;                                  // null when absent
-  nlohmann::json protection = nlohmann::json::array();    // [] when absent
-  nlohmann::json campaign;                                // null when absent
-  nlohmann::json raw;  // the experiment object as read
+  nlohmann::json faults;                                // null when absent
+  nlohmann::json protection = nlohmann::json::array();  // [] when absent
+  nlohmann::json campaign;                              // null when absent
+  nlohmann::json raw;                                   // the experiment object as read
 };
 
 struct Project {

@@ -26,8 +26,8 @@ void AbftImpl::make_checksums() {
   torch::Tensor wd = w.to(torch::kDouble), cd = coef.to(torch::kDouble).view(shape);
   checksum_weight_ = register_buffer("checksum_weight", torch::stack({wd.sum(0), (wd * cd).sum(0)}).to(torch::kFloat));
   torch::Tensor bd = b.defined() ? b.to(torch::kDouble) : torch::zeros({out}, torch::kDouble);
-  checksum_bias_ = register_buffer(
-      "checksum_bias", torch::stack({bd.sum(), (bd * coef.to(torch::kDouble)).sum()}).to(torch::kFloat));
+  checksum_bias_ = register_buffer("checksum_bias",
+                                   torch::stack({bd.sum(), (bd * coef.to(torch::kDouble)).sum()}).to(torch::kFloat));
 }
 
 torch::Tensor AbftImpl::forward(const torch::Tensor& x) {
@@ -39,8 +39,8 @@ torch::Tensor AbftImpl::check(const torch::Tensor& x, const torch::Tensor& y) {
   torch::Tensor yc;
   if (conv) {
     const auto& o = conv->conv->options;
-    yc = torch::conv2d(x, checksum_weight_, checksum_bias_, o.stride(),
-                       c10::get<torch::ExpandingArray<2>>(o.padding()), o.dilation(), o.groups());
+    yc = torch::conv2d(x, checksum_weight_, checksum_bias_, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
+                       o.dilation(), o.groups());
   } else {
     yc = torch::linear(x, checksum_weight_, checksum_bias_);
   }
@@ -85,10 +85,12 @@ torch::Tensor AbftImpl::check(const torch::Tensor& x, const torch::Tensor& y) {
 }
 
 torch::nn::AnyModule AbftImpl::copy_structure() const {
-  return conv ? torch::nn::AnyModule(Abft(QuantConv2d(std::dynamic_pointer_cast<QuantConv2dImpl>(
-                                              copy_any(torch::nn::AnyModule(conv)).ptr())), tolerance_))
+  return conv ? torch::nn::AnyModule(Abft(
+                    QuantConv2d(std::dynamic_pointer_cast<QuantConv2dImpl>(copy_any(torch::nn::AnyModule(conv)).ptr())),
+                    tolerance_))
               : torch::nn::AnyModule(Abft(QuantLinear(std::dynamic_pointer_cast<QuantLinearImpl>(
-                                              copy_any(torch::nn::AnyModule(linear)).ptr())), tolerance_));
+                                              copy_any(torch::nn::AnyModule(linear)).ptr())),
+                                          tolerance_));
 }
 
 }  // namespace faultscape

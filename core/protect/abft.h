@@ -35,7 +35,7 @@ class AbftImpl : public torch::nn::Module, public CopyableModule, public Checker
   torch::Tensor check(const torch::Tensor& x, const torch::Tensor& y);
   torch::nn::AnyModule copy_structure() const override;
 
-  QuantConv2d conv{nullptr};      // the protected layer: one of the two is set
+  QuantConv2d conv{nullptr};  // the protected layer: one of the two is set
   QuantLinear linear{nullptr};
   AbftCounts counts;
 

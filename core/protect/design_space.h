@@ -16,7 +16,7 @@ namespace faultscape {
 class Problems;
 
 struct GridPoint {
-  std::string label;       // "edac(ratio=0.25)+ranger", "none"
+  std::string label;                                    // "edac(ratio=0.25)+ranger", "none"
   nlohmann::json protection = nlohmann::json::array();  // the scheme objects of this point
 };
 

@@ -11,8 +11,8 @@ namespace faultscape {
 
 struct Overhead {
   int64_t params = 0, params_base = 0;
-  int64_t macs = 0, macs_base = 0;            // per image
-  int64_t extra_ops = 0;                      // voter / checker / decode operations per image
+  int64_t macs = 0, macs_base = 0;  // per image
+  int64_t extra_ops = 0;            // voter / checker / decode operations per image
   int64_t memory_bytes = 0, memory_bytes_base = 0;
   double latency_ms = 0, latency_ms_base = 0;  // per image, median of repeated batches
   // Normalised hardware cost: the mean of the compute ratio (MACs + extra ops) / MACs_base and

@@ -36,8 +36,10 @@ torch::Tensor channel_vulnerability(Network& net, int stage, const torch::Tensor
   const Stage& st = net->stage(stage);
   torch::Tensor weight, bias;
   for (const auto& m : st.module->children()) {
-    if (auto* c = dynamic_cast<QuantConv2dImpl*>(m.get())) weight = c->conv->weight, bias = c->conv->bias;
-    else if (auto* l = dynamic_cast<QuantLinearImpl*>(m.get())) weight = l->linear->weight, bias = l->linear->bias;
+    if (auto* c = dynamic_cast<QuantConv2dImpl*>(m.get()))
+      weight = c->conv->weight, bias = c->conv->bias;
+    else if (auto* l = dynamic_cast<QuantLinearImpl*>(m.get()))
+      weight = l->linear->weight, bias = l->linear->bias;
     if (weight.defined()) break;
   }
   if (!weight.defined()) throw ModelError("vulnerability: stage " + st.name + " has no conv / linear layer");

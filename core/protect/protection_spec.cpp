@@ -10,8 +10,10 @@ void read_layers(Reader& r, std::vector<std::string>& out) {
   const nlohmann::json* a = r.array("layers");
   if (!a) return;
   for (size_t i = 0; i < a->size(); ++i) {
-    if ((*a)[i].is_string()) out.push_back((*a)[i].get<std::string>());
-    else r.problem("layers", "element " + std::to_string(i) + ": expected a stage name, got " + describe_value((*a)[i]));
+    if ((*a)[i].is_string())
+      out.push_back((*a)[i].get<std::string>());
+    else
+      r.problem("layers", "element " + std::to_string(i) + ": expected a stage name, got " + describe_value((*a)[i]));
   }
 }
 

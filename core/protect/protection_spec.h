@@ -21,10 +21,10 @@ struct SchemeParams {
 };
 
 struct ProtectionSpec {
-  std::string path;    // JSON path for messages: "protection[1]"
-  std::string scheme;  // a registered scheme's name (protection_schemes())
-  std::vector<std::string> layers;  // stage names; empty = the scheme's default stages
-  int64_t profile_images = 2000;    // training images used for profiling, by the schemes that profile
+  std::string path;                            // JSON path for messages: "protection[1]"
+  std::string scheme;                          // a registered scheme's name (protection_schemes())
+  std::vector<std::string> layers;             // stage names; empty = the scheme's default stages
+  int64_t profile_images = 2000;               // training images used for profiling, by the schemes that profile
   std::shared_ptr<const SchemeParams> params;  // the scheme's own parameters
   // {"scheme", "layers" when given, and every parameter of the scheme, defaults explicit}.
   nlohmann::json to_json() const;

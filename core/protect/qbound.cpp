@@ -55,7 +55,8 @@ Network shrink_bounds(const Network& net, const ProtectionSpec& spec, double fac
     out->add_stage(s.name, s.kind, seq);
   }
   if (done.empty())
-    throw ConfigError(spec.path + ": qbound shrinks quantization bounds, but no selected layer is quantized "
+    throw ConfigError(spec.path +
+                      ": qbound shrinks quantization bounds, but no selected layer is quantized "
                       "(set model.weight_bits / act_bits)");
   details["layers"] = done;
   return out;
@@ -97,20 +98,31 @@ class QboundScheme : public Scheme {
  public:
   const SchemeInfo& info() const override {
     static const SchemeInfo i{
-        "qbound", "Quantization bound",
+        "qbound",
+        "Quantization bound",
         "Shrinks the weight and activation quantization ranges of quantized layers so bit flips produce smaller "
         "errors (note 000, quantization bound)",
-        {{"mode", "Mode", FieldSchema::Type::Choice,
+        {{"mode",
+          "Mode",
+          FieldSchema::Type::Choice,
           "basic: shrink by a fixed factor; optimized: the smallest factor whose accuracy stays within the tolerance "
           "(note 000, basic and optimized quantization bound)",
-          "basic", {"basic", "optimized"}},
-         {"factor", "Shrink factor", FieldSchema::Type::Real,
+          "basic",
+          {"basic", "optimized"}},
+         {"factor",
+          "Shrink factor",
+          FieldSchema::Type::Real,
           "basic: the bounds are multiplied by this factor in (0, 1]; optimized: the smallest factor tried (note 000)",
-          nlohmann::json(), {}, 0, 2147483647, "0.8 (basic) / 0.05 (optimized)"},
+          nlohmann::json(),
+          {},
+          0,
+          2147483647,
+          "0.8 (basic) / 0.05 (optimized)"},
          {"tolerance", "Accuracy tolerance", FieldSchema::Type::Real,
           "optimized: accuracy points in [0, 100) the shrunk network may lose (note 000)", 1.0},
-         profile_images_field("Profile images", "optimized: training images on which the accuracy of each factor is "
-                                                "measured (note 000)"),
+         profile_images_field("Profile images",
+                              "optimized: training images on which the accuracy of each factor is "
+                              "measured (note 000)"),
          layers_field("every conv / linear stage", "note 000")}};
     static const SchemeInfo with_conditions = [] {
       SchemeInfo out = i;
@@ -124,11 +136,13 @@ class QboundScheme : public Scheme {
   void read(Reader& r, ProtectionSpec& spec) const override {
     QboundParams& p = new_params<QboundParams>(spec);
     r.get_choice("mode", p.mode, {"basic", "optimized"});
-    r.get_number("factor", p.factor, [](double v) { return v > 0 && v <= 1; },
-                 p.mode == "basic" ? "a shrink factor in (0, 1]" : "the smallest shrink factor tried, in (0, 1]");
+    r.get_number(
+        "factor", p.factor, [](double v) { return v > 0 && v <= 1; },
+        p.mode == "basic" ? "a shrink factor in (0, 1]" : "the smallest shrink factor tried, in (0, 1]");
     if (p.mode == "optimized") {
       p.factor = r.has("factor") ? p.factor : 0.05;
-      r.get_number("tolerance", p.tolerance, [](double v) { return v >= 0 && v < 100; }, "accuracy points in [0, 100)");
+      r.get_number(
+          "tolerance", p.tolerance, [](double v) { return v >= 0 && v < 100; }, "accuracy points in [0, 100)");
       r.get_int("profile_images", spec.profile_images, 1);
     }
   }

@@ -13,8 +13,7 @@ torch::Tensor channel_view(const torch::Tensor& v, int64_t dims) {
 }
 
 ReplicateImpl::ReplicateImpl(const torch::nn::Sequential& body, int copies) {
-  for (int i = 0; i < copies; ++i)
-    replicas.push_back(register_module("r" + std::to_string(i), copy_sequential(body)));
+  for (int i = 0; i < copies; ++i) replicas.push_back(register_module("r" + std::to_string(i), copy_sequential(body)));
 }
 
 torch::Tensor ReplicateImpl::forward(const torch::Tensor& x) {
@@ -79,7 +78,8 @@ torch::Tensor EdacImpl::forward(const torch::Tensor& input) {
     fixed = vote3(a, b, x.narrow(1, c + d, d), /*median=*/false);
     last_extra_ops += 3 * d * spatial;
   } else {
-    torch::Tensor dlo = channel_view(lo_.index_select(0, dup_), dims), dhi = channel_view(hi_.index_select(0, dup_), dims);
+    torch::Tensor dlo = channel_view(lo_.index_select(0, dup_), dims),
+                  dhi = channel_view(hi_.index_select(0, dup_), dims);
     // Interval tests on the raw copies: a NaN copy is an error, not the 0 it is replaced with.
     torch::Tensor raw_a = input.narrow(1, 0, c).index_select(1, dup_), raw_b = input.narrow(1, c, d);
     torch::Tensor in_a = raw_a.ge(dlo) & raw_a.le(dhi), in_b = raw_b.ge(dlo) & raw_b.le(dhi);

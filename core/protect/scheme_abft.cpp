@@ -15,7 +15,8 @@ class AbftScheme : public Scheme {
  public:
   const SchemeInfo& info() const override {
     static const SchemeInfo i{
-        "abft", "ABFT (checksums)",
+        "abft",
+        "ABFT (checksums)",
         "Algorithm-based fault tolerance: checksum rows computed with each layer locate and correct a single faulty "
         "output (Huang & Abraham)",
         {{"tolerance", "Tolerance", FieldSchema::Type::Real,
@@ -27,7 +28,8 @@ class AbftScheme : public Scheme {
   }
 
   void read(Reader& r, ProtectionSpec& spec) const override {
-    r.get_number("tolerance", new_params<AbftParams>(spec).tolerance, [](double v) { return v > 0; }, "a number > 0");
+    r.get_number(
+        "tolerance", new_params<AbftParams>(spec).tolerance, [](double v) { return v > 0; }, "a number > 0");
   }
 
   void write(const ProtectionSpec& spec, nlohmann::json& out) const override {

@@ -14,12 +14,19 @@ class BypassScheme : public Scheme {
  public:
   const SchemeInfo& info() const override {
     static const SchemeInfo i{
-        "bypass", "Bypass layers",
+        "bypass",
+        "Bypass layers",
         "Removes the named stages (layers flagged faulty) from the network, which keeps its accuracy when it was "
         "trained with sub-networks (sub-network abstract, paper 003)",
-        {{"layers", "Layers", FieldSchema::Type::List,
+        {{"layers",
+          "Layers",
+          FieldSchema::Type::List,
           "The stages to remove, each keeping its input's shape (e.g. a residual block); required (paper 003)",
-          nlohmann::json::array(), {}, 0, 2147483647, "required, e.g. block2_1"}}};
+          nlohmann::json::array(),
+          {},
+          0,
+          2147483647,
+          "required, e.g. block2_1"}}};
     return i;
   }
 

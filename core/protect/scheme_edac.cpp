@@ -17,9 +17,9 @@ namespace {
 const char* const kPaper = "hardening paper 002, channel duplication + EDAC layer";
 
 struct EdacParams : SchemeParams {
-  double ratio = 1.0;      // fraction of channels duplicated per layer (last layer: all)
-  int copies = 2;          // 2 = duplication + EDAC, 3 = triplication + voter
-  bool intervals = true;   // zero non-duplicated values outside their interval
+  double ratio = 1.0;     // fraction of channels duplicated per layer (last layer: all)
+  int copies = 2;         // 2 = duplication + EDAC, 3 = triplication + voter
+  bool intervals = true;  // zero non-duplicated values outside their interval
   double percentile = 100;
 };
 
@@ -27,29 +27,38 @@ class EdacScheme : public Scheme {
  public:
   const SchemeInfo& info() const override {
     static const SchemeInfo i{
-        "edac", "EDAC (channel duplication)",
+        "edac",
+        "EDAC (channel duplication)",
         std::string("Duplicates the most vulnerable output channels and checks them in an EDAC layer with profiled "
-                    "intervals (") + kPaper + ")",
+                    "intervals (") +
+            kPaper + ")",
         {{"ratio", "Duplicated share", FieldSchema::Type::Real,
           std::string("Fraction in [0, 1] of each layer's channels duplicated, most vulnerable first; the last layer "
-                      "is always duplicated entirely (") + kPaper + ")",
+                      "is always duplicated entirely (") +
+              kPaper + ")",
           1.0},
-         {"copies", "Copies", FieldSchema::Type::Choice,
-          std::string("2: duplication with the EDAC layer; 3: triplication with a voter (") + kPaper + ", Fig. 3)", 2,
+         {"copies",
+          "Copies",
+          FieldSchema::Type::Choice,
+          std::string("2: duplication with the EDAC layer; 3: triplication with a voter (") + kPaper + ", Fig. 3)",
+          2,
           {"2", "3"}},
          {"intervals", "Interval check", FieldSchema::Type::Bool,
           std::string("Zero non-duplicated values outside their channel's profiled interval; off = plain duplication "
-                      "(") + kPaper + ")",
+                      "(") +
+              kPaper + ")",
           true},
          percentile_field(kPaper),
-         profile_images_field("Profile images", std::string("Training images run to profile the bounds (") + kPaper + ")"),
+         profile_images_field("Profile images",
+                              std::string("Training images run to profile the bounds (") + kPaper + ")"),
          layers_field("every conv / linear stage", kPaper)}};
     return i;
   }
 
   void read(Reader& r, ProtectionSpec& spec) const override {
     EdacParams& p = new_params<EdacParams>(spec);
-    r.get_number("ratio", p.ratio, [](double v) { return v >= 0 && v <= 1; }, "a fraction in [0, 1]");
+    r.get_number(
+        "ratio", p.ratio, [](double v) { return v >= 0 && v <= 1; }, "a fraction in [0, 1]");
     r.get_int("copies", p.copies, 2, 3);
     r.get("intervals", p.intervals);
     read_percentile(r, p.percentile);
@@ -58,7 +67,10 @@ class EdacScheme : public Scheme {
 
   void write(const ProtectionSpec& spec, nlohmann::json& out) const override {
     const auto& p = params_of<EdacParams>(spec);
-    out.update({{"ratio", p.ratio}, {"copies", p.copies}, {"intervals", p.intervals}, {"percentile", p.percentile},
+    out.update({{"ratio", p.ratio},
+                {"copies", p.copies},
+                {"intervals", p.intervals},
+                {"percentile", p.percentile},
                 {"profile_images", spec.profile_images}});
   }
 
@@ -90,8 +102,7 @@ class EdacScheme : public Scheme {
         dup = std::get<0>(std::get<1>(v.topk(d)).sort());
       }
       out->add_stage(s.name, s.kind, expand_stage(s, dup, p.copies, spec));
-      out->add_stage(s.name + "_edac", "check",
-                     torch::nn::Sequential(Edac(dup, lo, hi, p.copies, p.intervals)));
+      out->add_stage(s.name + "_edac", "check", torch::nn::Sequential(Edac(dup, lo, hi, p.copies, p.intervals)));
       layers.push_back({{"layer", s.name}, {"channels", channels}, {"duplicated", d}});
     }
     details["layers"] = layers;

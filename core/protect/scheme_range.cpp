@@ -73,8 +73,12 @@ SchemeInfo range_info(const std::string& name, const std::string& title, const s
   return {name,
           title,
           summary + " (" + paper + ")",
-          {{"granularity", "Granularity", FieldSchema::Type::Choice,
-            "One bound pair per layer, or one per channel (" + paper + ")", "layer", {"layer", "channel"}},
+          {{"granularity",
+            "Granularity",
+            FieldSchema::Type::Choice,
+            "One bound pair per layer, or one per channel (" + paper + ")",
+            "layer",
+            {"layer", "channel"}},
            percentile_field(paper),
            profile_images_field("Profile images", "Training images run to profile the bounds (" + paper + ")"),
            layers_field("every conv / linear stage but the logits", paper)}};
@@ -83,18 +87,18 @@ SchemeInfo range_info(const std::string& name, const std::string& title, const s
 }  // namespace
 
 const Scheme& ranger_scheme() {
-  static const RangeScheme scheme(range_info("ranger", "Ranger (clamp to bounds)",
-                                             "Clamps each layer's output to bounds profiled on training data",
-                                             "Chen et al., Ranger"),
-                                  "clamp");
+  static const RangeScheme scheme(
+      range_info("ranger", "Ranger (clamp to bounds)", "Clamps each layer's output to bounds profiled on training data",
+                 "Chen et al., Ranger"),
+      "clamp");
   return scheme;
 }
 
 const Scheme& clipact_scheme() {
-  static const RangeScheme scheme(range_info("clipact", "FT-ClipAct (clip to zero)",
-                                             "Like Ranger, but values outside the profiled bounds become 0",
-                                             "Hoang et al., FT-ClipAct"),
-                                  "zero");
+  static const RangeScheme scheme(
+      range_info("clipact", "FT-ClipAct (clip to zero)", "Like Ranger, but values outside the profiled bounds become 0",
+                 "Hoang et al., FT-ClipAct"),
+      "zero");
   return scheme;
 }
 

@@ -20,8 +20,8 @@ namespace {
 // Menu order of the workbench.
 const std::vector<const Scheme*>& registry() {
   static const std::vector<const Scheme*> schemes = {
-      &tmr_scheme(),      &replicate_scheme(), &edac_scheme(),  &abft_scheme(),   &ranger_scheme(),
-      &clipact_scheme(),  &saturate_scheme(),  &scale_scheme(), &qbound_scheme(), &bypass_scheme(),
+      &tmr_scheme(),     &replicate_scheme(), &edac_scheme(),  &abft_scheme(),   &ranger_scheme(),
+      &clipact_scheme(), &saturate_scheme(),  &scale_scheme(), &qbound_scheme(), &bypass_scheme(),
   };
   return schemes;
 }
@@ -50,9 +50,15 @@ const std::vector<SchemeInfo>& protection_scheme_infos() {
 }
 
 FieldSchema layers_field(const std::string& all, const std::string& paper) {
-  return {"layers", "Layers", FieldSchema::Type::List,
-          "Stage names this scheme protects; empty = " + all + " (" + paper + ")", nlohmann::json::array(), {}, 0,
-          2147483647, all};
+  return {"layers",
+          "Layers",
+          FieldSchema::Type::List,
+          "Stage names this scheme protects; empty = " + all + " (" + paper + ")",
+          nlohmann::json::array(),
+          {},
+          0,
+          2147483647,
+          all};
 }
 
 FieldSchema percentile_field(const std::string& paper) {
@@ -66,7 +72,8 @@ FieldSchema profile_images_field(const std::string& label, const std::string& to
 }
 
 void read_percentile(Reader& r, double& out) {
-  r.get_number("percentile", out, [](double v) { return v >= 50 && v <= 100; }, "a number in [50, 100]");
+  r.get_number(
+      "percentile", out, [](double v) { return v >= 50 && v <= 100; }, "a number in [50, 100]");
 }
 
 }  // namespace faultscape

@@ -19,20 +19,26 @@ class StoredWeightScheme : public Scheme {
 
   const SchemeInfo& info() const override {
     static const SchemeInfo saturate{
-        "saturate", "Saturating weights",
+        "saturate",
+        "Saturating weights",
         "Weights are stored as v and read as s*tanh(v) (or s*2/pi*atan(v)), so a corrupted stored value stays within "
         "[-s, s] (saturating-function abstract, paper 003)",
-        {{"function", "Function", FieldSchema::Type::Choice,
-          "The saturating function applied when a stored weight is read (paper 003)", "tanh", {"tanh", "atan"}},
+        {{"function",
+          "Function",
+          FieldSchema::Type::Choice,
+          "The saturating function applied when a stored weight is read (paper 003)",
+          "tanh",
+          {"tanh", "atan"}},
          {"factor", "Factor", FieldSchema::Type::Real,
           "s = factor * max|w|, a number > 1: headroom of the saturation (paper 003)", 1.5},
          layers_field("every conv / linear stage", "paper 003")}};
     static const SchemeInfo scale{
-        "scale", "Scaled weights",
+        "scale",
+        "Scaled weights",
         "Weights are stored multiplied by a constant and divided after reading, shrinking the effect of a flipped bit "
         "(weight-scaling abstract, paper 003)",
-        {{"factor", "Factor", FieldSchema::Type::Real, "The constant k > 0 the stored weights are multiplied by (paper 003)",
-          64.0},
+        {{"factor", "Factor", FieldSchema::Type::Real,
+          "The constant k > 0 the stored weights are multiplied by (paper 003)", 64.0},
          layers_field("every conv / linear stage", "paper 003")}};
     return saturate_ ? saturate : scale;
   }
@@ -43,11 +49,13 @@ class StoredWeightScheme : public Scheme {
       p.function = "tanh";
       p.factor = 1.5;
       r.get_choice("function", p.function, {"tanh", "atan"});
-      r.get_number("factor", p.factor, [](double v) { return v > 1; }, "a number > 1 (s = factor * max|w|)");
+      r.get_number(
+          "factor", p.factor, [](double v) { return v > 1; }, "a number > 1 (s = factor * max|w|)");
     } else {
       p.function = "scale";
       p.factor = 64;
-      r.get_number("factor", p.factor, [](double v) { return v > 0; }, "a number > 0");
+      r.get_number(
+          "factor", p.factor, [](double v) { return v > 0; }, "a number > 0");
     }
   }
 

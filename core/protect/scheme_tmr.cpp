@@ -18,12 +18,16 @@ class TmrScheme : public Scheme {
  public:
   const SchemeInfo& info() const override {
     static const SchemeInfo i{
-        "tmr", "TMR (triplication + voter)",
+        "tmr",
+        "TMR (triplication + voter)",
         "Triple modular redundancy: each layer is computed three times and a voter picks the output (classic TMR; "
         "hardening paper 002, sec. III-C)",
-        {{"vote", "Vote", FieldSchema::Type::Choice,
+        {{"vote",
+          "Vote",
+          FieldSchema::Type::Choice,
           "What the voter outputs when all three replicas differ: their median, or the minimum (hardening paper 002)",
-          "median", {"median", "min"}},
+          "median",
+          {"median", "min"}},
          layers_field("every conv / linear stage", "classic TMR; hardening paper 002")}};
     return i;
   }

@@ -18,8 +18,8 @@ Network apply_scheme(const Network& net, const ProtectionSpec& spec, const torch
   return out;
 }
 
-Network apply_protection(const Network& net, const std::vector<ProtectionSpec>& specs,
-                         const torch::Tensor& images, const torch::Tensor& labels, nlohmann::json& details) {
+Network apply_protection(const Network& net, const std::vector<ProtectionSpec>& specs, const torch::Tensor& images,
+                         const torch::Tensor& labels, nlohmann::json& details) {
   details = nlohmann::json::array();
   Network current = net;
   for (const auto& spec : specs) {
@@ -39,7 +39,9 @@ nlohmann::json abft_counts(Network& net) {
       total.corrected += a->counts.corrected;
       total.uncorrectable += a->counts.uncorrectable;
     }
-  return {{"checked", total.checked}, {"detected", total.detected}, {"corrected", total.corrected},
+  return {{"checked", total.checked},
+          {"detected", total.detected},
+          {"corrected", total.corrected},
           {"uncorrectable", total.uncorrectable}};
 }
 

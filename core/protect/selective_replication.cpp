@@ -72,8 +72,7 @@ std::vector<RankedChannel> rank_channels(Network& net, const std::vector<bool>& 
   for (size_t i = 0; i < net->size(); ++i) {
     if (!on[i]) continue;
     std::vector<double> values = stuck_values_of(net, i, spec, profile);
-    ChannelScores scores =
-        measured_stuck_drop(net, agreement, {static_cast<int>(i)}, values, profile.size(0)).front();
+    ChannelScores scores = measured_stuck_drop(net, agreement, {static_cast<int>(i)}, values, profile.size(0)).front();
     for (size_t c = 0; c < scores.score.size(); ++c) all.push_back({scores.score[c], i, static_cast<int64_t>(c)});
     ranking.push_back({{"layer", net->stage(i).name}, {"stuck_values", values}, {"impact", scores.score}});
   }
@@ -167,19 +166,28 @@ class ReplicateScheme : public Scheme {
  public:
   const SchemeInfo& info() const override {
     static const SchemeInfo i{
-        "replicate", "Selective replication (FAT)",
+        "replicate",
+        "Selective replication (FAT)",
         std::string("Triplicates the k channels whose stuck-at faults change the most predictions, with a voter after "
-                    "each such layer (") + kPaper + ", sec. V-C)",
-        {{"k", "Channels (k)", FieldSchema::Type::Int,
+                    "each such layer (") +
+            kPaper + ", sec. V-C)",
+        {{"k",
+          "Channels (k)",
+          FieldSchema::Type::Int,
           std::string("How many channels, over all selected layers, are triplicated, most critical first; sweep it "
-                      "for the cost front of ") + kPaper + " Fig. 9",
-          0, {}, 0},
+                      "for the cost front of ") +
+              kPaper + " Fig. 9",
+          0,
+          {},
+          0},
          {"stuck_values", "Stuck values", FieldSchema::Type::List,
           std::string("Values of the stuck-at ranking: auto = the activation quantizer's levels (float: 0 and the "
-                      "largest output); or a list of numbers (") + kPaper + ")",
+                      "largest output); or a list of numbers (") +
+              kPaper + ")",
           "auto"},
          profile_images_field("Ranking images", std::string("Training images used to measure each channel's "
-                                                            "stuck-at impact (") + kPaper + ")"),
+                                                            "stuck-at impact (") +
+                                                    kPaper + ")"),
          layers_field("every conv / linear stage", kPaper)}};
     return i;
   }

@@ -31,10 +31,9 @@ PruneReport prune_and_fine_tune(Network& net, const DatasetSplit& data, const Pr
   r.criterion = config.criterion;
   r.before = measure_cost(net, data.test, config.fine_tune.eval_batch_size);
   // Scores on training images: the test set stays unseen by every decision.
-  std::vector<ChannelScores> scores = config.criterion == "l1"
-                                          ? channel_l1_norms(net, config.layers)
-                                          : channel_vulnerability(net, data.train, config.score_images, 250,
-                                                                  config.layers);
+  std::vector<ChannelScores> scores =
+      config.criterion == "l1" ? channel_l1_norms(net, config.layers)
+                               : channel_vulnerability(net, data.train, config.score_images, 250, config.layers);
   r.removed_channels = prune_by_scores(net, scores, lowest_channels(scores, config.ratio));
   for (const auto& l : channel_layers(net, config.layers))
     r.channels_after.emplace_back(net->stage(l.stage).name, l.channels());
@@ -54,8 +53,12 @@ nlohmann::json NetworkCost::to_json() const {
 nlohmann::json PruneReport::to_json() const {
   nlohmann::json layers = nlohmann::json::object();
   for (const auto& [name, n] : channels_after) layers[name] = n;
-  return {{"criterion", criterion}, {"removed_channels", removed_channels}, {"channels_after", layers},
-          {"before", before.to_json()}, {"pruned", pruned.to_json()}, {"fine_tuned", fine_tuned.to_json()},
+  return {{"criterion", criterion},
+          {"removed_channels", removed_channels},
+          {"channels_after", layers},
+          {"before", before.to_json()},
+          {"pruned", pruned.to_json()},
+          {"fine_tuned", fine_tuned.to_json()},
           {"fine_tuning", fine_tuning.to_json()}};
 }
 

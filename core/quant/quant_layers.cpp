@@ -16,8 +16,8 @@ torch::Tensor make_bound(torch::nn::Module& m, WeightQuant& q, const torch::Tens
 }
 }  // namespace
 
-QuantConv2dImpl::QuantConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
-                                 bool bias, WeightQuant q)
+QuantConv2dImpl::QuantConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool bias,
+                                 WeightQuant q)
     : quant(q) {
   conv = register_module(
       "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias)));
@@ -67,8 +67,10 @@ void QuantLinearImpl::clip_latent_weight() {
 
 void clip_quantized_weights(torch::nn::Module& module) {
   for (const auto& m : module.modules()) {
-    if (auto* c = dynamic_cast<QuantConv2dImpl*>(m.get())) c->clip_latent_weight();
-    else if (auto* l = dynamic_cast<QuantLinearImpl*>(m.get())) l->clip_latent_weight();
+    if (auto* c = dynamic_cast<QuantConv2dImpl*>(m.get()))
+      c->clip_latent_weight();
+    else if (auto* l = dynamic_cast<QuantLinearImpl*>(m.get()))
+      l->clip_latent_weight();
   }
 }
 

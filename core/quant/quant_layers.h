@@ -21,8 +21,8 @@ class QuantConv2dImpl : public torch::nn::Module {
                   WeightQuant quant);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor effective_weight() const;  // the weight the hardware computes with
-  double weight_bound() const;              // current clipping bound (0 when float)
-  void clip_latent_weight();                // keeps the latent weight within the bound (FINN)
+  double weight_bound() const;             // current clipping bound (0 when float)
+  void clip_latent_weight();               // keeps the latent weight within the bound (FINN)
 
   torch::nn::Conv2d conv{nullptr};
   WeightQuant quant;

@@ -20,8 +20,7 @@ void tune_process() {
   // unless the user chose a count explicitly.
   if (!std::getenv("OPENBLAS_NUM_THREADS")) {
     using SetThreads = void (*)(int);
-    if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-      fn(1);
+    if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(1);
   }
 }
 

@@ -93,11 +93,9 @@ std::string trials_csv(const std::vector<TrialRow>& trials) {
   std::string text = csv_line(header);
   for (size_t i = 0; i < trials.size(); ++i) {
     std::vector<std::string> fields = {std::to_string(trials[i].trial)};
-    for (const auto& k : param_columns.keys)
-      fields.push_back(params[i].count(k) ? cell(params[i][k]) : "");
+    for (const auto& k : param_columns.keys) fields.push_back(params[i].count(k) ? cell(params[i][k]) : "");
     fields.push_back(cell(number_or_null(trials[i].accuracy)));
-    for (const auto& k : metric_columns.keys)
-      fields.push_back(metrics[i].count(k) ? cell(metrics[i][k]) : "");
+    for (const auto& k : metric_columns.keys) fields.push_back(metrics[i].count(k) ? cell(metrics[i][k]) : "");
     text += csv_line(fields);
   }
   return text;

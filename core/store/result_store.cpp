@@ -104,8 +104,7 @@ RunRow read_run(const sqlite::Database& db, const Statement& s) {
 void finish_quietly(ResultStore& store, int64_t run, const std::string& status, const std::string& error) {
   try {
     store.finish_run(run, status, nullptr, error);
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
 }
 
 }  // namespace
@@ -133,8 +132,8 @@ void ResultStore::create_schema() {
   Statement version(*db_, "PRAGMA user_version");
   const int64_t found = version.step() ? version.integer(0) : 0;
   if (found > kSchemaVersion)
-    throw StoreError(db_->path() + ": written by a newer Faultscape (schema version " +
-                     std::to_string(found) + ", this build reads " + std::to_string(kSchemaVersion) + ")");
+    throw StoreError(db_->path() + ": written by a newer Faultscape (schema version " + std::to_string(found) +
+                     ", this build reads " + std::to_string(kSchemaVersion) + ")");
   db_->exec(kSchema);
   db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   tx.commit();
@@ -168,11 +167,10 @@ void ResultStore::resume_run(int64_t run) {
   tx.commit();
 }
 
-void ResultStore::finish_run(int64_t run, const std::string& status, const json& summary,
-                             const std::string& error) {
+void ResultStore::finish_run(int64_t run, const std::string& status, const json& summary, const std::string& error) {
   if (status != "complete" && status != "failed" && status != "cancelled")
-    throw StoreError(db_->path() + ": run " + std::to_string(run) + " cannot finish with status \"" +
-                     status + "\" (expected complete, failed or cancelled)");
+    throw StoreError(db_->path() + ": run " + std::to_string(run) + " cannot finish with status \"" + status +
+                     "\" (expected complete, failed or cancelled)");
   Transaction tx(*db_);
   Statement s(*db_, "UPDATE runs SET status = ?1, ended_at = ?2, summary = ?3, error = ?4 WHERE id = ?5");
   s.bind_text(1, status)
@@ -185,8 +183,7 @@ void ResultStore::finish_run(int64_t run, const std::string& status, const json&
   tx.commit();
 }
 
-void ResultStore::add_metric(int64_t run, const std::string& name, double value, int64_t step,
-                             const json& detail) {
+void ResultStore::add_metric(int64_t run, const std::string& name, double value, int64_t step, const json& detail) {
   Transaction tx(*db_);
   Statement s(*db_, "INSERT INTO metrics(run_id, name, value, step, detail) VALUES(?1, ?2, ?3, ?4, ?5)");
   s.bind_int(1, run)
@@ -224,10 +221,8 @@ std::set<int64_t> ResultStore::completed_trials(int64_t run) const {
   return done;
 }
 
-std::optional<int64_t> ResultStore::find_resumable_run(const std::string& project,
-                                                       const std::string& experiment,
-                                                       const std::string& kind,
-                                                       const std::string& config_hash) const {
+std::optional<int64_t> ResultStore::find_resumable_run(const std::string& project, const std::string& experiment,
+                                                       const std::string& kind, const std::string& config_hash) const {
   Statement s(*db_,
               "SELECT id FROM runs WHERE project = ?1 AND experiment = ?2 AND kind = ?3 AND "
               "config_hash = ?4 AND status IN ('running', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1");

@@ -22,7 +22,7 @@ class Database;
 struct RunInfo {
   std::string project;
   std::string experiment;
-  std::string kind;  // "train", "eval", "golden", "stuck_sweep", "ber_sweep", ...
+  std::string kind;                                  // "train", "eval", "golden", "stuck_sweep", "ber_sweep", ...
   nlohmann::json config = nlohmann::json::object();  // everything needed to reproduce the run
   uint64_t seed = 0;
   std::string code_version;   // empty: this build's code_version()
@@ -90,8 +90,7 @@ class ResultStore {
   std::set<int64_t> completed_trials(int64_t run) const;
   // The latest run with this config hash whose status is running, cancelled or failed.
   std::optional<int64_t> find_resumable_run(const std::string& project, const std::string& experiment,
-                                            const std::string& kind,
-                                            const std::string& config_hash) const;
+                                            const std::string& kind, const std::string& config_hash) const;
 
   std::vector<RunRow> runs(const RunFilter& filter = {}) const;  // oldest first
   RunRow run(int64_t id) const;                                  // StoreError if there is none

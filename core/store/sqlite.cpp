@@ -61,8 +61,7 @@ Statement& Statement::bind_real(int index, double value) {
 }
 
 Statement& Statement::bind_text(int index, const std::string& value) {
-  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT) !=
-      SQLITE_OK)
+  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT) != SQLITE_OK)
     db_->fail("binding " + brief(sql_));
   return *this;
 }
@@ -84,8 +83,7 @@ bool Statement::step() {
 }
 
 void Statement::run() {
-  while (step()) {
-  }
+  while (step()) {}
 }
 
 void Statement::reset() {

@@ -126,8 +126,12 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
     int64_t run;
     Observer* next;
     StoringObserver(ResultStore& s, int64_t r, Observer* n) : store(s), run(r), next(n) {}
-    void on_progress(const Progress& p) override { if (next) next->on_progress(p); }
-    void on_log(const std::string& l) override { if (next) next->on_log(l); }
+    void on_progress(const Progress& p) override {
+      if (next) next->on_progress(p);
+    }
+    void on_log(const std::string& l) override {
+      if (next) next->on_log(l);
+    }
     void on_result(const std::string& kind, const nlohmann::json& r) override {
       if (kind == "epoch")
         for (const char* k : {"loss", "train_accuracy", "test_accuracy", "lr", "images_per_second"})
@@ -212,9 +216,12 @@ void run_campaign(const Project& project, const Experiment& experiment, const Ca
     TrialRecorder recorder(&store, outcome.campaign_run, control.observer);
     CampaignIO io{recorder, control.observer, control.stop};
     nlohmann::json summary;
-    if (cc.kind == "stuck_sweep") summary = run_stuck_sweep(ev, setup.fault, cc, io);
-    else if (cc.kind == "ber_sweep") summary = run_ber_sweep(ev, setup.fault, cc, io);
-    else summary = run_golden(ev);
+    if (cc.kind == "stuck_sweep")
+      summary = run_stuck_sweep(ev, setup.fault, cc, io);
+    else if (cc.kind == "ber_sweep")
+      summary = run_ber_sweep(ev, setup.fault, cc, io);
+    else
+      summary = run_golden(ev);
     summary["run"] = outcome.campaign_run;
     summary.update(extra);
     nlohmann::json abft = abft_counts(ev.net());
@@ -237,7 +244,8 @@ void run_design_space(const Project& project, const Experiment& experiment, cons
       control.observer->on_log("design point " + std::to_string(k + 1) + "/" + std::to_string(setup.grid.size()) +
                                ": " + gp.label);
     std::vector<ProtectionSpec> specs = base;
-    for (const auto& s : parse_protection(gp.protection, experiment.name + " grid point " + gp.label)) specs.push_back(s);
+    for (const auto& s : parse_protection(gp.protection, experiment.name + " grid point " + gp.label))
+      specs.push_back(s);
     nlohmann::json extra;
     Network target = protect_network(net, specs, data, extra, control.observer);
     extra["grid_point"] = {{"label", gp.label}, {"protection", gp.protection}};
@@ -272,13 +280,15 @@ void run_design_space(const Project& project, const Experiment& experiment, cons
     std::vector<TrialRow> rows;  // one row per design point, in Pareto order
     for (size_t i = 0; i < sorted.size(); ++i) {
       const nlohmann::json& p = sorted[i];
-      rows.push_back({static_cast<int64_t>(i), {{"label", p["label"]}, {"protection", p["protection"]}},
-                      p["accuracy"].value("mean", 0.0), p});
+      rows.push_back({static_cast<int64_t>(i),
+                      {{"label", p["label"]}, {"protection", p["protection"]}},
+                      p["accuracy"].value("mean", 0.0),
+                      p});
     }
     store.add_trials(outcome.campaign_run, rows);
-    return nlohmann::json{{"kind", "protection_grid"}, {"objectives", objectives}, {"points", sorted},
-                          {"front", front}, {"csv", stem + ".csv"}, {"json", stem + ".json"},
-                          {"run", outcome.campaign_run}};
+    return nlohmann::json{
+        {"kind", "protection_grid"}, {"objectives", objectives}, {"points", sorted},           {"front", front},
+        {"csv", stem + ".csv"},      {"json", stem + ".json"},   {"run", outcome.campaign_run}};
   });
   if (control.observer) control.observer->on_result("campaign", outcome.campaign);
 }

@@ -12,15 +12,15 @@
 namespace faultscape {
 
 struct EvalResult {
-  double accuracy = 0;                      // percent
-  std::vector<double> per_class_accuracy;   // percent, one per class
-  torch::Tensor confusion;                  // [classes, classes] int64, row = true label
-  torch::Tensor predictions;                // [N] int64 top-1 class per image
+  double accuracy = 0;                     // percent
+  std::vector<double> per_class_accuracy;  // percent, one per class
+  torch::Tensor confusion;                 // [classes, classes] int64, row = true label
+  torch::Tensor predictions;               // [N] int64 top-1 class per image
   int64_t images = 0;
-  int64_t nonfinite_outputs = 0;            // images whose logits hold NaN or Inf
+  int64_t nonfinite_outputs = 0;  // images whose logits hold NaN or Inf
   double seconds = 0;
   double latency_ms_per_image = 0;
-  nlohmann::json to_json() const;           // without predictions
+  nlohmann::json to_json() const;  // without predictions
 };
 
 // Runs the whole dataset in eval mode under InferenceMode; restores the training flag.

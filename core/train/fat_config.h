@@ -7,9 +7,9 @@
 namespace faultscape {
 
 struct FatConfig {
-  int method = 0;          // 0 = off; 1 = every injection layer on; 2 = one random layer per epoch
-  double p = 0.1;          // injection probability, split evenly over the stuck values (eq. 2)
-  double p_end = -1;       // < 0: p fixed; else p moves linearly from p (first epoch) to p_end (last)
+  int method = 0;                       // 0 = off; 1 = every injection layer on; 2 = one random layer per epoch
+  double p = 0.1;                       // injection probability, split evenly over the stuck values (eq. 2)
+  double p_end = -1;                    // < 0: p fixed; else p moves linearly from p (first epoch) to p_end (last)
   std::string granularity = "channel";  // channel (eq. 4) | pixel (eq. 5) | element
   std::vector<double> stuck_values;     // empty = "auto": the levels of the stage's activation quantizer
   std::vector<std::string> layers;      // empty = every activation and pooling stage (not the logits)

@@ -30,7 +30,7 @@ struct LearnedThresholdConfig {
   // on LeNet-5, 1 epoch from scratch reached 14-27 % instead of 63 %. So by default the network
   // trains plainly first and the thresholds are fitted in the last epoch (FitAct is post-trainable).
   int epochs = 1;
-  double sharpness = 10;              // k*T of the smooth gate whose derivative trains T (see threshold_relu.h)
+  double sharpness = 10;  // k*T of the smooth gate whose derivative trains T (see threshold_relu.h)
 };
 
 // Quantization-bound training: a regulariser on the learnable clipping bounds (model.learnable_clip)

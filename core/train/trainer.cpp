@@ -46,14 +46,12 @@ torch::Tensor compute_loss(const std::string& loss, const torch::Tensor& logits,
   throw ConfigError("training.loss: expected \"cross_entropy\" or \"squared_hinge\", got \"" + loss + "\"");
 }
 
-TrainResult train_network(Network& net, const DatasetSplit& data, const TrainConfig& config,
-                          const TrainContext& ctx) {
+TrainResult train_network(Network& net, const DatasetSplit& data, const TrainConfig& config, const TrainContext& ctx) {
   if (data.train.size() == 0) throw DataError("training set is empty");
   if (ctx.hooks.on_train_begin) ctx.hooks.on_train_begin(net, data);
   auto optimizer = make_optimizer(net, config);
   compute_loss(config.loss, torch::zeros({1, 2}), torch::zeros({1}, torch::kLong));  // validates the name early
-  const std::vector<int> subnetworks =
-      bypassable_stages(net, config.subnetwork_layers, "training.subnetwork.layers");
+  const std::vector<int> subnetworks = bypassable_stages(net, config.subnetwork_layers, "training.subnetwork.layers");
   torch::Generator gen = at::detail::createCPUGenerator(config.seed);
   const int64_t n = data.train.size();
   const int64_t batches = (n + config.batch_size - 1) / config.batch_size;
@@ -72,7 +70,8 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
     auto epoch_start = Clock::now();
     for (int64_t b = 0; b < batches; ++b) {
       if (ctx.stop && ctx.stop->requested()) throw Cancelled();
-      torch::Tensor idx = order.narrow(0, b * config.batch_size, std::min(config.batch_size, n - b * config.batch_size));
+      torch::Tensor idx =
+          order.narrow(0, b * config.batch_size, std::min(config.batch_size, n - b * config.batch_size));
       torch::Tensor x = data.train.images.index_select(0, idx);
       torch::Tensor y = data.train.labels.index_select(0, idx);
       if (ctx.augment) x = augment_batch(x, 4, gen);
@@ -115,15 +114,16 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
 }
 
 nlohmann::json EpochMetrics::to_json() const {
-  return {{"epoch", epoch}, {"loss", loss}, {"train_accuracy", train_accuracy}, {"test_accuracy", test_accuracy},
-          {"lr", lr}, {"seconds", seconds}, {"images_per_second", images_per_second}};
+  return {
+      {"epoch", epoch}, {"loss", loss},       {"train_accuracy", train_accuracy},      {"test_accuracy", test_accuracy},
+      {"lr", lr},       {"seconds", seconds}, {"images_per_second", images_per_second}};
 }
 
 nlohmann::json TrainResult::to_json() const {
   nlohmann::json e = nlohmann::json::array();
   for (const auto& m : epochs) e.push_back(m.to_json());
-  return {{"test_accuracy", test_accuracy}, {"seconds", seconds}, {"images_per_second", images_per_second},
-          {"epochs", e}};
+  return {
+      {"test_accuracy", test_accuracy}, {"seconds", seconds}, {"images_per_second", images_per_second}, {"epochs", e}};
 }
 
 }  // namespace faultscape

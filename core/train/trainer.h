@@ -20,7 +20,7 @@ struct EpochMetrics {
   double train_accuracy = 0;  // percent, on the training batches as seen (augmented, in train mode)
   double test_accuracy = 0;   // percent
   double lr = 0;
-  double seconds = 0;         // training time of the epoch, evaluation excluded
+  double seconds = 0;  // training time of the epoch, evaluation excluded
   double images_per_second = 0;
   nlohmann::json to_json() const;
 };
@@ -36,12 +36,12 @@ struct TrainResult {
 // Extension points for training variants (fault-aware training, dropout, learned thresholds).
 struct TrainHooks {
   std::function<void(Network&, const DatasetSplit&)> on_train_begin;  // e.g. profile thresholds on training images
-  std::function<void(int epoch)> on_epoch_begin;        // e.g. enable one injection layer (FAT method 2)
-  std::function<void(Network&)> before_forward;         // e.g. flip weight bits for this step (FTT)
-  std::function<torch::Tensor(Network&)> extra_loss;    // e.g. a threshold regulariser
+  std::function<void(int epoch)> on_epoch_begin;                      // e.g. enable one injection layer (FAT method 2)
+  std::function<void(Network&)> before_forward;                       // e.g. flip weight bits for this step (FTT)
+  std::function<torch::Tensor(Network&)> extra_loss;                  // e.g. a threshold regulariser
   // After backward, before the optimizer step (e.g. restore the clean weights); false skips the step.
   std::function<bool(Network&, const torch::Tensor& loss)> before_step;
-  std::function<void(Network&)> after_step;             // e.g. clamp learned bounds
+  std::function<void(Network&)> after_step;  // e.g. clamp learned bounds
 };
 
 struct TrainContext {
