@@ -81,9 +81,11 @@ class TestProject : public QObject {
     QCOMPARE(faultscape::to_json(e.model), faultscape::to_json(faultscape::ModelConfig{}));
     QCOMPARE(faultscape::to_json(e.training), faultscape::to_json(training));
     QVERIFY(e.load.empty());
-    QVERIFY(e.faults.is_null());
-    QCOMPARE(e.protection, json::array());
-    QVERIFY(e.campaign.is_null());
+    QVERIFY(e.faults_json.is_null());
+    QCOMPARE(e.protection_json, json::array());
+    QVERIFY(e.campaign_json.is_null());
+    QVERIFY(e.protection.empty() && !e.setup.has_faults);
+    QCOMPARE(e.setup.campaign.kind, std::string("golden"));
 
     // An explicit training seed wins over the project's.
     p = faultscape::parse_project(json::parse(R"({"seed": 9, "experiments": [{"name": "e",
@@ -118,7 +120,7 @@ class TestProject : public QObject {
     QCOMPARE(e.dataset.name, std::string("fashion-mnist"));
     QCOMPARE(e.model.weight_bits, 0);
     QCOMPARE(e.training.lr, 0.001);
-    QCOMPARE(e.campaign, json({{"kind", "golden"}}));
+    QCOMPARE(e.campaign_json, json({{"kind", "golden"}}));
     QCOMPARE(e.raw.at("name"), json("lenet5-fmnist"));
     QCOMPARE(p.raw.at("experiments").size(), size_t(1));
   }
@@ -158,9 +160,9 @@ class TestProject : public QObject {
     e.training.checkpoint = "ck.pt";
     e.training.eval_batch_size = 7;
     e.load = "trained.pt";
-    e.faults = {{"kind", "bitflip"}, {"target", "weights"}, {"format", "fp16"}};
-    e.protection = json::array({{{"scheme", "tmr"}}});
-    e.campaign = {{"kind", "ber_sweep"}, {"bers", {1e-5}}, {"trials", 3}};
+    e.faults_json = {{"kind", "bitflip"}, {"target", "weights"}, {"format", "fp16"}};
+    e.protection_json = json::array({{{"scheme", "tmr"}}});
+    e.campaign_json = {{"kind", "ber_sweep"}, {"bers", {1e-5}}, {"trials", 3}};
     p.experiments.push_back(e);
 
     const json saved = faultscape::to_json(p);
@@ -172,7 +174,14 @@ class TestProject : public QObject {
     QCOMPARE(b.dataset.synthetic_shape, (std::vector<int64_t>{3, 8, 8}));
     QCOMPARE(b.model.act_bits, 1);
     QCOMPARE(b.training.weight_decay, 1e-4);
-    QCOMPARE(b.faults, e.faults);
+    QCOMPARE(b.faults_json, e.faults_json);
+    // Parsed once, at load: the typed configs the runner uses.
+    QCOMPARE(b.setup.fault.kind, std::string("bitflip"));
+    QCOMPARE(b.setup.campaign.kind, std::string("ber_sweep"));
+    QCOMPARE(b.setup.campaign.trials, 3);
+    QCOMPARE(b.protection.size(), size_t{1});
+    QCOMPARE(b.protection[0].scheme, std::string("tmr"));
+    QCOMPARE(b.protection[0].path, std::string("experiments[0].protection[0]"));
 
     // Float widths are written as "float".
     QCOMPARE(faultscape::to_json(faultscape::ModelConfig{})["act_bits"], json("float"));
@@ -320,9 +329,9 @@ class TestProject : public QObject {
     doc["experiments"][1]["dataset"]["synthetic"].erase("clases");
     doc["experiments"][0]["protection"][0].erase("vot");
     const auto p = faultscape::parse_project(doc, "ok");
-    QCOMPARE(p.experiments[0].faults, doc["experiments"][0]["faults"]);
-    QCOMPARE(p.experiments[0].protection, doc["experiments"][0]["protection"]);
-    QCOMPARE(p.experiments[0].campaign, doc["experiments"][0]["campaign"]);
+    QCOMPARE(p.experiments[0].faults_json, doc["experiments"][0]["faults"]);
+    QCOMPARE(p.experiments[0].protection_json, doc["experiments"][0]["protection"]);
+    QCOMPARE(p.experiments[0].campaign_json, doc["experiments"][0]["campaign"]);
   }
 
   void malformedJson() {

@@ -2,7 +2,6 @@
 
 #include "engine_bridge.h"
 
-#include "campaign/campaign_setup.h"
 #include "data/dataset.h"
 #include "models/zoo.h"
 #include "project/config_json.h"
@@ -12,31 +11,15 @@
 namespace faultscape::gui {
 
 QStringList validate_project(const nlohmann::json& doc) {
+  // The engine's one reader, exactly as a load or a run uses it: its messages, once each.
   QStringList out;
-  auto add = [&](const std::vector<std::string>& list) {
-    for (const auto& p : list) out << QString::fromStdString(p);
-  };
   try {
     parse_project(doc, "project");
   } catch (const ValidationError& e) {
-    add(e.problems());
+    for (const auto& p : e.problems()) out << QString::fromStdString(p);
   } catch (const std::exception& e) {
     out << QString::fromStdString(e.what());
   }
-  // The project parser keeps faults, campaign and protection verbatim; their own readers validate them.
-  if (doc.is_object() && doc.contains("experiments") && doc["experiments"].is_array()) {
-    const auto& list = doc["experiments"];
-    for (size_t i = 0; i < list.size(); ++i) {
-      if (!list[i].is_object()) continue;
-      Problems problems;
-      const std::string path = "experiments[" + std::to_string(i) + "]";
-      read_campaign_setup(list[i].value("faults", nlohmann::json()), list[i].value("campaign", nlohmann::json()), path,
-                          problems);
-      read_protection(list[i].value("protection", nlohmann::json()), path, problems);
-      add(problems.list());
-    }
-  }
-  out.removeDuplicates();  // the project parser may report some of these too
   return out;
 }
 

@@ -49,6 +49,7 @@ class SignalObserver : public Observer {
     Q_EMIT w_->results(QString::fromStdString(kind), nlohmann::json::array({record}));
   }
   void on_log(const std::string& line) override { Q_EMIT w_->log(QString::fromStdString(line)); }
+  void on_model_reused(const std::string& path) override { Q_EMIT w_->model_reused(QString::fromStdString(path)); }
 
   void flush() {
     if (trials_.empty()) return;

@@ -43,6 +43,7 @@ class EngineWorker : public QObject {
   // A batch of records of one kind ("trial", "epoch", "ber_point", "evaluation", "campaign").
   void results(const QString& kind, const nlohmann::json& records);
   void log(const QString& line);
+  void model_reused(const QString& model_path);  // no training: an earlier run's model is used
   void finished(const nlohmann::json& outcome);
   void cancelled();
   void failed(const QString& error);

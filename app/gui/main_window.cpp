@@ -190,7 +190,7 @@ void MainWindow::connect_worker() {
   connect(worker_, &EngineWorker::progress, run_, &RunPanel::on_progress);
   connect(worker_, &EngineWorker::log, run_, &RunPanel::append_log);
   connect(worker_, &EngineWorker::results, plots_, &LivePlots::on_results);
-  connect(worker_, &EngineWorker::log, this, &MainWindow::show_reused_training);
+  connect(worker_, &EngineWorker::model_reused, this, &MainWindow::show_reused_training);
   connect(worker_, &EngineWorker::started, this,
           [this](const QString&, const QString& db) { results_->set_database(db); });
   auto ended = [this](const QString& how) {
@@ -336,11 +336,10 @@ void MainWindow::cancel_run() {
   run_->append_log(tr("cancelling after the current batch…"));
 }
 
-void MainWindow::show_reused_training(const QString& line) {
+void MainWindow::show_reused_training(const QString& model_path) {
   // A run that reuses an earlier model trains nothing: show that model's training curve instead.
-  static const QString prefix = "reusing the model trained earlier: ";
-  if (!line.startsWith(prefix) || !QFileInfo::exists(results_->database())) return;
-  const std::string model = line.mid(prefix.size()).toStdString();
+  if (!QFileInfo::exists(results_->database())) return;
+  const std::string model = model_path.toStdString();
   try {
     ResultStore store(results_->database().toStdString());
     for (const RunRow& r : store.runs({"", "train", "complete"}))

@@ -82,7 +82,7 @@ class MainWindow : public QMainWindow {
   void experiment_selected(int index);
   void request_summary();
   void open_runs(const nlohmann::json& runs);
-  void show_reused_training(const QString& log_line);
+  void show_reused_training(const QString& model_path);
   void add_view(const QString& name, const QString& title, QWidget* w);
 
   ProjectDocument* doc_;

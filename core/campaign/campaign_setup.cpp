@@ -53,12 +53,4 @@ CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::
   return setup;
 }
 
-CampaignSetup parse_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign,
-                                   const std::string& source) {
-  Problems problems;
-  CampaignSetup setup = read_campaign_setup(faults, campaign, "", problems);
-  problems.throw_if_any(source);
-  return setup;
-}
-
 }  // namespace faultscape

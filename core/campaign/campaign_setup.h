@@ -26,8 +26,5 @@ struct CampaignSetup {
 // path: the experiment's JSON path ("experiments[2]"), prefixing every problem recorded.
 CampaignSetup read_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign, const std::string& path,
                                   Problems& problems);
-// Throws ValidationError naming `source` when anything is invalid.
-CampaignSetup parse_campaign_setup(const nlohmann::json& faults, const nlohmann::json& campaign,
-                                   const std::string& source);
 
 }  // namespace faultscape

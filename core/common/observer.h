@@ -24,7 +24,11 @@ class Observer {
   // One finished unit of results: an epoch's metrics, a trial, a campaign summary.
   // kind names the record ("epoch", "trial", "summary", ...).
   virtual void on_result(const std::string& /*kind*/, const nlohmann::json& /*record*/) {}
+  // A human-readable line; never parsed (typed events have their own calls).
   virtual void on_log(const std::string& /*line*/) {}
+  // The experiment reuses a model trained by an earlier run instead of training (the GUI then
+  // shows that run's training curve).
+  virtual void on_model_reused(const std::string& /*model_path*/) {}
 };
 
 // Shared cancellation / pause flag, polled between batches or trials.

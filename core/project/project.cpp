@@ -48,12 +48,12 @@ Experiment read_experiment(Reader& r, uint64_t seed, Problems& problems) {
   Reader training = r.object("training");
   read_config(training, e.training);
   r.get("load", e.load);
-  r.get_raw("faults", e.faults);
-  r.get_raw("protection", e.protection);
-  r.get_raw("campaign", e.campaign);
-  // Validated now, so a bad fault model or scheme is reported before any experiment runs.
-  read_campaign_setup(e.faults, e.campaign, r.path(), problems);
-  read_protection(e.protection, r.path(), problems);
+  r.get_raw("faults", e.faults_json);
+  r.get_raw("protection", e.protection_json);
+  r.get_raw("campaign", e.campaign_json);
+  // Parsed now, once: a bad fault model or scheme is reported before any experiment runs.
+  e.setup = read_campaign_setup(e.faults_json, e.campaign_json, r.path(), problems);
+  e.protection = read_protection(e.protection_json, r.path(), problems);
   r.report_unknown();
   return e;
 }
@@ -153,9 +153,9 @@ json to_json(const Experiment& e) {
           {"model", to_json(e.model)},
           {"training", to_json(e.training)},
           {"load", e.load},
-          {"faults", e.faults},
-          {"protection", e.protection},
-          {"campaign", e.campaign}};
+          {"faults", e.faults_json},
+          {"protection", e.protection_json},
+          {"campaign", e.campaign_json}};
 }
 
 json to_json(const Project& p) {

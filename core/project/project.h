@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "campaign/campaign_setup.h"
 #include "data/dataset.h"
 #include "models/model_config.h"
 #include "project/config_json.h"
+#include "protect/protection_spec.h"
 #include "common/json_reader.h"
 #include "train/train_config.h"
 
@@ -21,11 +23,15 @@ struct Experiment {
   ModelConfig model;
   TrainConfig training;  // training.seed defaults to the project seed, as does dataset.seed
   std::string load;      // a trained model file to load instead of training; empty = train
-  // Filled by the fault, protection and campaign layers, which validate them; kept verbatim here.
-  nlohmann::json faults;                                // null when absent
-  nlohmann::json protection = nlohmann::json::array();  // [] when absent
-  nlohmann::json campaign;                              // null when absent
-  nlohmann::json raw;                                   // the experiment object as read
+  // Parsed once, when the project is read (the faults and campaign layers' and the protection
+  // list's readers): nothing downstream reads these objects again.
+  CampaignSetup setup;                     // fault model, campaign, design-space grid, Pareto objectives
+  std::vector<ProtectionSpec> protection;  // in the declared order
+  // The same objects as written (null / [] when absent), so the document is saved back unchanged.
+  nlohmann::json faults_json;
+  nlohmann::json protection_json = nlohmann::json::array();
+  nlohmann::json campaign_json;
+  nlohmann::json raw;  // the experiment object as read
 };
 
 struct Project {

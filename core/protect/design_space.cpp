@@ -44,41 +44,40 @@ std::vector<GridPoint> expand_protection_grid(const nlohmann::json& grid, const 
     problems.add(path, "expected a non-empty array of axes, got " + describe_value(grid));
     return {};
   }
-  std::vector<nlohmann::json> points = {nlohmann::json::array()};
+  std::vector<GridPoint> points = {GridPoint{}};
   for (size_t a = 0; a < grid.size(); ++a) {
     const std::string axis_path = path + "[" + std::to_string(a) + "]";
     if (!grid[a].is_array() || grid[a].empty()) {
       problems.add(axis_path, "expected a non-empty array of alternatives, got " + describe_value(grid[a]));
       continue;
     }
-    std::vector<nlohmann::json> alternatives;
+    std::vector<GridPoint> alternatives;
     for (size_t k = 0; k < grid[a].size(); ++k) {
       const nlohmann::json& alt = grid[a][k];
       const std::string alt_path = axis_path + "[" + std::to_string(k) + "]";
       if (alt.is_array()) {
-        read_protection(alt, alt_path, problems);
-        alternatives.push_back(alt);
+        alternatives.push_back({"", alt, read_protection(alt, alt_path, problems)});
       } else if (alt.is_object()) {
         for (const auto& one : expand_object(alt)) {
-          read_protection(nlohmann::json::array({one}), alt_path, problems);
-          alternatives.push_back(nlohmann::json::array({one}));
+          const nlohmann::json list = nlohmann::json::array({one});
+          alternatives.push_back({"", list, read_protection(list, alt_path, problems)});
         }
       } else {
         problems.add(alt_path, "expected a scheme object or an array of them, got " + describe_value(alt));
       }
     }
-    std::vector<nlohmann::json> next;
+    std::vector<GridPoint> next;
     for (const auto& p : points)
       for (const auto& alt : alternatives) {
-        nlohmann::json q = p;
-        for (const auto& s : alt) q.push_back(s);
+        GridPoint q = p;
+        for (const auto& s : alt.protection) q.protection.push_back(s);
+        q.schemes.insert(q.schemes.end(), alt.schemes.begin(), alt.schemes.end());
         next.push_back(q);
       }
     points.swap(next);
   }
-  std::vector<GridPoint> out;
-  for (const auto& p : points) out.push_back({protection_label(p), p});
-  return out;
+  for (GridPoint& p : points) p.label = protection_label(p.protection);
+  return points;
 }
 
 }  // namespace faultscape

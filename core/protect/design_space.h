@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "protect/protection_spec.h"
+
 namespace faultscape {
 
 class Problems;
@@ -18,6 +20,7 @@ class Problems;
 struct GridPoint {
   std::string label;                                    // "edac(ratio=0.25)+ranger", "none"
   nlohmann::json protection = nlohmann::json::array();  // the scheme objects of this point
+  std::vector<ProtectionSpec> schemes;                  // the same, parsed
 };
 
 // Expands and validates the grid; problems are recorded under `path` ("campaign.protection_grid").

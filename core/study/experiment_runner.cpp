@@ -107,7 +107,10 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
   RunInfo train_info = run_info(project, experiment, "train");
   if (load.empty() && !control.retrain) {
     load = reusable_model(store, train_info);
-    if (!load.empty() && observer) observer->on_log("reusing the model trained earlier: " + load);
+    if (!load.empty() && observer) {
+      observer->on_log("reusing the model trained earlier: " + load);
+      observer->on_model_reused(load);
+    }
   }
   if (!load.empty()) {
     LoadedModel loaded = load_model(load);
@@ -159,9 +162,8 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
 ExperimentOutcome run_experiment(const Project& project, const Experiment& experiment, ResultStore& store,
                                  const RunControl& control) {
   Observer* observer = control.observer;
-  // Validate faults and campaign before spending time on training.
-  CampaignSetup setup = parse_campaign_setup(experiment.faults, experiment.campaign, experiment.name);
-  std::vector<ProtectionSpec> protection = parse_protection(experiment.protection, experiment.name);
+  const CampaignSetup& setup = experiment.setup;
+  const std::vector<ProtectionSpec>& protection = experiment.protection;
   ExperimentOutcome outcome;
   if (observer) observer->on_log("loading dataset " + experiment.dataset.name);
   DatasetSplit data = load_dataset(experiment.dataset);
@@ -244,8 +246,7 @@ void run_design_space(const Project& project, const Experiment& experiment, cons
       control.observer->on_log("design point " + std::to_string(k + 1) + "/" + std::to_string(setup.grid.size()) +
                                ": " + gp.label);
     std::vector<ProtectionSpec> specs = base;
-    for (const auto& s : parse_protection(gp.protection, experiment.name + " grid point " + gp.label))
-      specs.push_back(s);
+    specs.insert(specs.end(), gp.schemes.begin(), gp.schemes.end());
     nlohmann::json extra;
     Network target = protect_network(net, specs, data, extra, control.observer);
     extra["grid_point"] = {{"label", gp.label}, {"protection", gp.protection}};
