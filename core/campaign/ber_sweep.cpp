@@ -4,9 +4,9 @@
 // on, starting from cached golden activations.
 #include <torch/torch.h>
 
-#include <chrono>
 #include <climits>
 
+#include "campaign/campaign_loop.h"
 #include "campaign/campaigns.h"
 #include "campaign/statistics.h"
 #include "common/error.h"
@@ -31,7 +31,6 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
     throw ConfigError(
         "campaign.kind: a ber_sweep draws faults per element; use granularity \"element\" or a stuck_sweep");
   torch::InferenceMode inference;
-  auto start = std::chrono::steady_clock::now();
   Network& net = ev.net();
   const std::vector<double> rates = cfg.rates();
   const int max_trials = cfg.target_ci > 0 ? (cfg.max_trials > 0 ? cfg.max_trials : 10 * cfg.trials) : cfg.trials;
@@ -49,9 +48,10 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
     groups.push_back(fault);
   }
 
-  int64_t done = 0, evaluated = 0, executed_macs = 0, full_macs = 0;
+  int64_t full_macs = 0;
   for (int64_t m : ev.stage_macs()) full_macs += m;
-  const int64_t total = static_cast<int64_t>(groups.size() * rates.size()) * cfg.trials;
+  CampaignLoop loop(io, "ber-sweep", static_cast<int64_t>(groups.size() * rates.size()) * cfg.trials, ev.images(),
+                    full_macs);
   nlohmann::json points = nlohmann::json::array();
 
   for (size_t g = 0; g < groups.size(); ++g) {
@@ -107,6 +107,7 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
                 if (set.hits(stage)) set.apply(stage, out, offset);
               });
           }
+          int64_t executed_macs = 0;
           if (first == INT_MAX)
             m = ev.score(ev.golden_predictions(), 0);  // no fault drawn: the golden result
           else
@@ -118,23 +119,14 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
           metrics["first_stage"] = first == INT_MAX ? -1 : first;
           row = {index, {{"rate", rates[r]}, {"rate_index", r}, {"trial", t}, {"layer", layer}}, m.accuracy, metrics};
           io.recorder.add(row);
-          ++evaluated;
+          loop.evaluated(1, executed_macs);
         }
         acc.push_back(row.accuracy);
         sdc.push_back(row.metrics.value("sdc_rate", 0.0));
         critical.push_back(row.metrics.value("critical_sdc_rate", 0.0));
         nonfinite += row.metrics.value("nonfinite", int64_t{0});
         fault_count += std::max<int64_t>(0, row.metrics.value("faults", int64_t{0}));
-        ++done;
-        if (io.stop && io.stop->requested()) {
-          io.recorder.flush();
-          throw Cancelled();
-        }
-        if (io.observer) {
-          double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          io.observer->on_progress(
-              {"ber-sweep", std::min(done, total), total, el, layer + " rate " + std::to_string(rates[r])});
-        }
+        loop.advance(1, layer + " rate " + std::to_string(rates[r]));
       }
       SampleStats a = sample_stats(acc);
       nlohmann::json point = {{"layer", layer},
@@ -151,19 +143,15 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
     }
   }
   io.recorder.flush();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return {{"kind", "ber_sweep"},
-          {"fault_kind", fault.kind},
-          {"target", fault.target},
-          {"golden_accuracy", ev.golden_accuracy()},
-          {"images", ev.images()},
-          {"points", points},
-          {"evaluated_now", evaluated},
-          {"seconds", seconds},
-          {"faulty_inferences_per_second", seconds > 0 ? evaluated * ev.images() / seconds : 0},
-          {"executed_gflops", seconds > 0 ? 2.0 * executed_macs / seconds / 1e9 : 0},
-          {"effective_gflops", seconds > 0 ? 2.0 * full_macs * evaluated * ev.images() / seconds / 1e9 : 0},
-          {"pairing_key", pairing_key(fault, cfg, net)}};
+  nlohmann::json summary = {{"kind", "ber_sweep"},
+                            {"fault_kind", fault.kind},
+                            {"target", fault.target},
+                            {"golden_accuracy", ev.golden_accuracy()},
+                            {"images", ev.images()},
+                            {"points", points},
+                            {"pairing_key", pairing_key(fault, cfg, net)}};
+  loop.write_throughput(summary);
+  return summary;
 }
 
 }  // namespace faultscape

@@ -7,8 +7,7 @@
 //  - fault batching: several fault instances are stacked along the batch dimension per pass.
 #include <torch/torch.h>
 
-#include <chrono>
-
+#include "campaign/campaign_loop.h"
 #include "campaign/campaigns.h"
 #include "campaign/statistics.h"
 #include "common/error.h"
@@ -183,7 +182,9 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
   if (f.target != "activations" || f.kind != "stuck_at")
     throw ConfigError("campaign.kind: a stuck_sweep needs faults.kind \"stuck_at\" on \"activations\"");
   torch::InferenceMode inference;
-  auto start = std::chrono::steady_clock::now();
+  int64_t full_macs = 0;
+  for (int64_t m : ev.stage_macs()) full_macs += m;
+  CampaignLoop loop(io, "stuck-sweep", 0, ev.images(), full_macs);
   Network& net = ev.net();
   std::vector<ActivationSite> sites = activation_sites(net, f);
   if (sites.empty()) throw ConfigError("faults.layers: no activation sites selected");
@@ -193,10 +194,8 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
   const int k_batch = cfg.fault_batch > 0 ? cfg.fault_batch : static_cast<int>(std::max<int64_t>(1, 2048 / chunk));
   const torch::Tensor& labels = ev.labels();
   const torch::Tensor& golden = ev.golden_predictions();
-  int64_t done = 0, executed_macs = 0, evaluated = 0;
   const int64_t total = static_cast<int64_t>(instances.size());
-  int64_t full_macs = 0;
-  for (int64_t m : ev.stage_macs()) full_macs += m;
+  loop.set_total(total);
 
   auto record = [&](const Instance& in, const Tally& t) {
     TrialMetrics m = t.metrics(n);
@@ -204,20 +203,13 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
     metrics["drop"] = ev.golden_accuracy() - m.accuracy;
     io.recorder.add({in.trial, in.params, m.accuracy, metrics});
   };
-  auto progress = [&] {
-    if (io.stop && io.stop->requested()) {
-      io.recorder.flush();
-      throw Cancelled();
-    }
-    double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (io.observer) io.observer->on_progress({"stuck-sweep", done, total, el, std::to_string(done) + " faults"});
-  };
+  auto progress = [&](int64_t trials) { loop.advance(trials, std::to_string(loop.done() + trials) + " faults"); };
 
   // Pending work, grouped by site so each site's golden tensors are prepared once.
   std::vector<const Instance*> todo;
   for (const auto& in : instances)
     if (io.recorder.existing(in.trial))
-      ++done;
+      loop.resumed(1);
     else
       todo.push_back(&in);
 
@@ -231,10 +223,10 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
       nlohmann::json metrics = m.to_json();
       metrics["drop"] = ev.golden_accuracy() - m.accuracy;
       io.recorder.add({in->trial, in->params, m.accuracy, metrics});
+      int64_t executed_macs = 0;
       for (int s = first; s < static_cast<int>(net->size()); ++s) executed_macs += ev.stage_macs()[s] * n;
-      ++evaluated;
-      ++done;
-      progress();
+      loop.evaluated(1, executed_macs);
+      progress(1);
     }
   }
 
@@ -308,15 +300,12 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
         } else {
           for (int t = s + 1; t < static_cast<int>(net->size()); ++t) macs += ev.stage_macs()[t];
         }
-        executed_macs += macs * n;
+        loop.evaluated(1, macs * n);
       }
-      evaluated += k;
-      done += k;
-      progress();
+      progress(static_cast<int64_t>(k));
     }
   }
   io.recorder.flush();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json summary = summarize_layers(io.recorder.all(), ev.golden_accuracy());
   summary["kind"] = "stuck_sweep";
   summary["granularity"] = f.granularity;
@@ -324,11 +313,7 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
   summary["golden_accuracy"] = ev.golden_accuracy();
   summary["images"] = n;
   summary["faults"] = total;
-  summary["evaluated_now"] = evaluated;
-  summary["seconds"] = seconds;
-  summary["faulty_inferences_per_second"] = seconds > 0 ? evaluated * n / seconds : 0;
-  summary["executed_gflops"] = seconds > 0 ? 2.0 * executed_macs / seconds / 1e9 : 0;
-  summary["effective_gflops"] = seconds > 0 ? 2.0 * full_macs * evaluated * n / seconds / 1e9 : 0;
+  loop.write_throughput(summary);
   summary["pairing_key"] = pairing_key(f, cfg, net);
   return summary;
 }
