@@ -5,29 +5,31 @@
 #include <QCheckBox>
 #include <QVBoxLayout>
 #include <algorithm>
-#include <numeric>
+#include <cmath>
+
+#include "common/pareto.h"
 
 #include "palette.h"
 
 namespace faultscape::widgets {
 
 QVector<int> pareto_front(const QVector<ParetoPoint>& pts) {
-  QVector<int> idx(pts.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  // Cheapest first; among equal costs the most accurate first.
-  std::sort(idx.begin(), idx.end(), [&](int a, int b) {
+  // Membership from the engine's non-dominated sorting (accuracy maximised, cost minimised), so the
+  // figure and the campaign summary never disagree; the order (cheapest first) draws the step line.
+  std::vector<std::vector<double>> values;
+  QVector<int> finite;
+  for (int i = 0; i < pts.size(); ++i)
+    if (std::isfinite(pts[i].accuracy) && std::isfinite(pts[i].cost)) {
+      values.push_back({pts[i].accuracy, pts[i].cost});
+      finite.push_back(i);
+    }
+  const std::vector<int> ranks = nondominated_ranks(values, {{"accuracy", true}, {"cost", false}});
+  QVector<int> front;
+  for (size_t k = 0; k < ranks.size(); ++k)
+    if (ranks[k] == 0) front.push_back(finite[static_cast<int>(k)]);
+  std::sort(front.begin(), front.end(), [&](int a, int b) {
     return pts[a].cost != pts[b].cost ? pts[a].cost < pts[b].cost : pts[a].accuracy > pts[b].accuracy;
   });
-  QVector<int> front;
-  for (int i : idx) {
-    if (front.isEmpty()) {
-      front.push_back(i);
-      continue;
-    }
-    const ParetoPoint& last = pts[front.back()];
-    const bool same = pts[i].cost == last.cost && pts[i].accuracy == last.accuracy;
-    if (same || pts[i].accuracy > last.accuracy) front.push_back(i);
-  }
   return front;
 }
 
