@@ -25,7 +25,7 @@ Network wrap_layers(const Network& net, const ProtectionSpec& spec, nlohmann::js
   for (size_t i = 0; i < net->size(); ++i) {
     const Stage& s = net->stage(i);
     if (!on[i]) {
-      out->add_stage(s.name, s.kind, copy_sequential(s.module));
+      copy_stage(out, s);
       continue;
     }
     torch::nn::AnyModule layer = copy_any(leading_layer(s, spec));

@@ -43,8 +43,7 @@ class BypassScheme : public Scheme {
     std::vector<int> gone = bypassable_stages(src, spec.layers, spec.path + ".layers");
     Network out = empty_like(net);
     for (size_t i = 0; i < net->size(); ++i)
-      if (std::find(gone.begin(), gone.end(), static_cast<int>(i)) == gone.end())
-        out->add_stage(net->stage(i).name, net->stage(i).kind, copy_sequential(net->stage(i).module));
+      if (std::find(gone.begin(), gone.end(), static_cast<int>(i)) == gone.end()) copy_stage(out, net->stage(i));
     details["removed"] = spec.layers;
     return out;
   }

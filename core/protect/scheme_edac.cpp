@@ -85,7 +85,7 @@ class EdacScheme : public Scheme {
     for (size_t i = 0; i < net->size(); ++i) {
       const Stage& s = net->stage(i);
       if (!on[i]) {
-        out->add_stage(s.name, s.kind, copy_sequential(s.module));
+        copy_stage(out, s);
         continue;
       }
       leading_layer(s, spec);

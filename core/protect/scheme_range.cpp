@@ -46,11 +46,10 @@ class RangeScheme : public Scheme {
     nlohmann::json layers = nlohmann::json::array();
     for (size_t i = 0; i < net->size(); ++i) {
       const Stage& s = net->stage(i);
-      out->add_stage(s.name, s.kind, copy_sequential(s.module));
+      copy_stage(out, s);
       if (!on[i]) continue;
       const size_t end = group_end(net, i);
-      for (size_t k = i + 1; k <= end; ++k)
-        out->add_stage(net->stage(k).name, net->stage(k).kind, copy_sequential(net->stage(k).module));
+      for (size_t k = i + 1; k <= end; ++k) copy_stage(out, net->stage(k));
       auto [lo, hi] = percentile_bounds(profile_stage_outputs(src, static_cast<int>(end), profile),
                                         p.granularity == "channel", p.percentile);
       out->add_stage(s.name + "_range", "check", torch::nn::Sequential(RangeRestrict(lo, hi, mode_)));

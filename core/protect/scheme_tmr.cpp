@@ -48,7 +48,7 @@ class TmrScheme : public Scheme {
     for (size_t i = 0; i < net->size(); ++i) {
       const Stage& s = net->stage(i);
       if (!on[i]) {
-        out->add_stage(s.name, s.kind, copy_sequential(s.module));
+        copy_stage(out, s);
         continue;
       }
       out->add_stage(s.name, s.kind, torch::nn::Sequential(Replicate(s.module, 3)));

@@ -129,7 +129,7 @@ Network apply_selective_replication(const Network& net, const ProtectionSpec& sp
   for (size_t i = 0; i < net->size(); ++i) {
     const Stage& s = net->stage(i);
     if (chosen[i].empty()) {
-      out->add_stage(s.name, s.kind, copy_sequential(s.module));
+      copy_stage(out, s);
       continue;
     }
     std::sort(chosen[i].begin(), chosen[i].end());

@@ -12,6 +12,8 @@ bool is_layer(const Stage& s) { return s.kind == "conv" || s.kind == "linear"; }
 
 Network empty_like(const Network& net) { return Network(net->config(), net->input_shape(), net->num_classes()); }
 
+void copy_stage(Network& out, const Stage& s) { out->add_stage(s.name, s.kind, copy_sequential(s.module)); }
+
 size_t group_end(const Network& net, size_t i) {
   const std::string prefix = net->stage(i).name + "_";
   size_t j = i;

@@ -16,6 +16,8 @@ bool is_layer(const Stage& s);  // conv or linear stage
 
 // A network with the same config and shapes and no stages yet.
 Network empty_like(const Network& net);
+// Appends a copy of stage `s` (its own tensors) to `out`, unprotected.
+void copy_stage(Network& out, const Stage& s);
 
 // Index of the last stage of the group a layer heads: the layer and its checker stages.
 size_t group_end(const Network& net, size_t i);
