@@ -1,0 +1,73 @@
+#include "study/campaign_runner.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "campaign/campaigns.h"
+#include "campaign/faulty_evaluator.h"
+#include "protect/schemes.h"
+#include "study/run_info.h"
+
+namespace faultscape {
+
+// Accuracy statistics of a campaign summary: one rate's statistics, or over the rates (ber
+// sweep); golden minus the mean and worst drops (stuck sweep).
+nlohmann::json campaign_accuracy(const nlohmann::json& c) {
+  if (c.value("kind", "") == "ber_sweep" && c.contains("points") && !c["points"].empty()) {
+    if (c["points"].size() == 1) return c["points"][0]["accuracy"];
+    double sum = 0, lo = 1e300, hi = -1e300;
+    for (const auto& p : c["points"]) {
+      double m = p["accuracy"].value("mean", 0.0);
+      sum += m, lo = std::min(lo, m), hi = std::max(hi, m);
+    }
+    return {{"mean", sum / c["points"].size()}, {"min", lo}, {"max", hi}, {"rates", c["points"].size()}};
+  }
+  const double golden = c.value("golden_accuracy", 0.0);
+  if (c.value("kind", "") == "stuck_sweep")
+    return {{"mean", golden - c.value("mean_drop", 0.0)}, {"min", golden - c.value("worst_drop", 0.0)}};
+  return {{"mean", golden}, {"min", golden}, {"max", golden}};
+}
+
+void run_campaign(const Project& project, const Experiment& experiment, const CampaignSetup& setup, Network& net,
+                  const Dataset& test, ResultStore& store, ExperimentOutcome& outcome, const RunControl& control,
+                  const nlohmann::json& extra) {
+  const CampaignConfig& cc = setup.campaign;
+  int64_t n = cc.test_limit > 0 ? std::min(cc.test_limit, test.size()) : test.size();
+  FaultyEvaluator ev(net, test.images.narrow(0, 0, n), test.labels.narrow(0, 0, n), cc.batch_size,
+                     cc.cache_mb * (int64_t{1} << 20));
+  RunInfo info = run_info(project, experiment, cc.kind);
+  info.config["model_path"] = outcome.model_path;
+  info.seed = cc.seed;
+  if (extra.contains("grid_point")) info.config["grid_point"] = extra["grid_point"];
+  // An interrupted run of exactly this configuration is resumed, not repeated.
+  std::optional<int64_t> resumable =
+      store.find_resumable_run(info.project, info.experiment, info.kind, ResultStore::hash_config(info.config));
+  if (resumable) {
+    outcome.campaign_run = *resumable;
+    store.resume_run(*resumable);
+    if (control.observer) control.observer->on_log("resuming run " + std::to_string(*resumable));
+  } else {
+    outcome.campaign_run = store.begin_run(info);
+  }
+  outcome.campaign = record_run(store, outcome.campaign_run, [&] {
+    TrialRecorder recorder(&store, outcome.campaign_run, control.observer);
+    CampaignIO io{recorder, control.observer, control.stop};
+    nlohmann::json summary;
+    if (cc.kind == "stuck_sweep")
+      summary = run_stuck_sweep(ev, setup.fault, cc, io);
+    else if (cc.kind == "ber_sweep")
+      summary = run_ber_sweep(ev, setup.fault, cc, io);
+    else
+      summary = run_golden(ev);
+    summary["run"] = outcome.campaign_run;
+    summary.update(extra);
+    nlohmann::json abft = abft_counts(ev.net());
+    if (abft["checked"].get<int64_t>() > 0) summary["abft"] = abft;
+    return summary;
+  });
+  if (control.observer) control.observer->on_result("campaign", outcome.campaign);
+}
+
+}  // namespace faultscape

@@ -1,0 +1,13 @@
+// The record of a run of an experiment in the results database: project, experiment, kind, the
+// experiment's full configuration (with the thread count, which determines trained weights) and seed.
+#pragma once
+#include <string>
+
+#include "project/project.h"
+#include "store/result_store.h"
+
+namespace faultscape {
+
+RunInfo run_info(const Project& project, const Experiment& experiment, const std::string& kind);
+
+}  // namespace faultscape
