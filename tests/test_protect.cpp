@@ -495,6 +495,26 @@ class TestProtect : public QObject {
     }
   }
 
+  // The README's scheme table is checked against the descriptors: a row per registered scheme that
+  // names each of its keys (clipact refers to ranger's, "same as `ranger`").
+  void readme_documents_every_scheme_and_key() {
+    const std::string readme = test::read_text(std::string(FAULTSCAPE_SOURCE_DIR) + "/README.md");
+    QVERIFY(readme.find("Every scheme accepts `\"layers\"") != std::string::npos);
+    for (const SchemeInfo& info : protection_scheme_infos()) {
+      const std::string head = "| `" + info.name + "` |";
+      const size_t at = readme.find(head);
+      QVERIFY2(at != std::string::npos, ("README: no row for scheme " + info.name).c_str());
+      std::string row = readme.substr(at, readme.find('\n', at) - at);
+      if (row.find("same as `ranger`") != std::string::npos) {
+        const size_t r = readme.find("| `ranger` |");
+        row += readme.substr(r, readme.find('\n', r) - r);
+      }
+      for (const FieldSchema& f : info.fields)
+        QVERIFY2(f.key == "layers" || row.find("`" + f.key + "`") != std::string::npos,
+                 ("README: the " + info.name + " row does not name key " + f.key).c_str());
+    }
+  }
+
   void schemes_compose_in_order() {
     Network base = lenet();
     torch::Tensor profile = images(64, 9), x = profile;

@@ -30,6 +30,7 @@
 #include "pareto_plot.h"
 #include "project_document.h"
 #include "results_browser.h"
+#include "run_controller.h"
 #include "run_panel.h"
 #include "store/result_store.h"
 #include "training_plot.h"
@@ -40,11 +41,7 @@ using nlohmann::json;
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ProjectDocument(this)) {
   setObjectName("MainWindow");
-  worker_ = new EngineWorker;
-  worker_->moveToThread(&thread_);
-  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-  thread_.setObjectName("engine");
-  thread_.start();
+  runs_ = new RunController(this);
 
   build_views();
   build_menus();
@@ -83,11 +80,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ProjectD
   statusBar()->showMessage(tr("Ready"));
 }
 
-MainWindow::~MainWindow() {
-  worker_->cancel();
-  thread_.quit();
-  thread_.wait();
-}
+MainWindow::~MainWindow() = default;  // runs_ (a child) cancels the job and joins the engine thread
 
 void MainWindow::add_view(const QString& name, const QString& title, QWidget* w) {
   w->setObjectName(name);
@@ -135,7 +128,7 @@ void MainWindow::build_views() {
   addDockWidget(Qt::BottomDockWidgetArea, bottom);
   connect(run_, &RunPanel::start_requested, this, &MainWindow::start_run);
   connect(run_, &RunPanel::cancel_requested, this, &MainWindow::cancel_run);
-  connect(run_, &RunPanel::pause_requested, this, [this](bool paused) { worker_->set_paused(paused); });
+  connect(run_, &RunPanel::pause_requested, this, [this](bool paused) { runs_->set_paused(paused); });
 }
 
 void MainWindow::build_menus() {
@@ -160,7 +153,7 @@ void MainWindow::build_menus() {
   run->addAction(tr("&Start selected experiment"), QKeySequence(Qt::Key_F5), this, &MainWindow::start_run);
   run->addAction(tr("Run &all experiments"), QKeySequence(Qt::CTRL | Qt::Key_F5), this, &MainWindow::start_all);
   run->addAction(tr("&Pause / resume"), QKeySequence(Qt::Key_F6), this, [this] {
-    if (running_) run_->pause_button()->toggle();
+    if (runs_->running()) run_->pause_button()->toggle();
   });
   run->addAction(tr("&Cancel"), QKeySequence(Qt::SHIFT | Qt::Key_F5), this, &MainWindow::cancel_run);
 
@@ -186,43 +179,39 @@ void MainWindow::build_menus() {
 }
 
 void MainWindow::connect_worker() {
-  connect(worker_, &EngineWorker::started, run_, &RunPanel::on_started);
-  connect(worker_, &EngineWorker::progress, run_, &RunPanel::on_progress);
-  connect(worker_, &EngineWorker::log, run_, &RunPanel::append_log);
-  connect(worker_, &EngineWorker::results, plots_, &LivePlots::on_results);
-  connect(worker_, &EngineWorker::model_reused, this, &MainWindow::show_reused_training);
-  connect(worker_, &EngineWorker::started, this,
+  EngineWorker* worker = runs_->worker();
+  connect(worker, &EngineWorker::started, run_, &RunPanel::on_started);
+  connect(worker, &EngineWorker::progress, run_, &RunPanel::on_progress);
+  connect(worker, &EngineWorker::log, run_, &RunPanel::append_log);
+  connect(worker, &EngineWorker::results, plots_, &LivePlots::on_results);
+  connect(worker, &EngineWorker::model_reused, this, &MainWindow::show_reused_training);
+  connect(worker, &EngineWorker::started, this,
           [this](const QString&, const QString& db) { results_->set_database(db); });
-  auto ended = [this](const QString& how) {
-    running_ = false;
+  connect(runs_, &RunController::run_ended, this, [this](const QString& how, const json& out) {
+    if (how == "finished")
+      statusBar()->showMessage(tr("Finished: accuracy %1 %").arg(out["evaluation"].value("accuracy", 0.0), 0, 'f', 2));
     run_->on_ended(how);
     results_->refresh();
-    if (how == "finished" && !queue_.isEmpty()) {
+    if (how == "finished") {
       // Next experiment of the queue.
-      const int index = experiments_->names().indexOf(queue_.takeFirst());
+      const int index = experiments_->names().indexOf(runs_->take_next());
       if (index >= 0) {
         experiments_->select(index);
         start_run();
         return;
       }
     }
-    queue_.clear();
+    runs_->clear_queue();
     Q_EMIT run_ended(how);
-  };
-  connect(worker_, &EngineWorker::finished, this, [this, ended](const json& out) {
-    statusBar()->showMessage(tr("Finished: accuracy %1 %").arg(out["evaluation"].value("accuracy", 0.0), 0, 'f', 2));
-    ended("finished");
   });
-  connect(worker_, &EngineWorker::cancelled, this, [ended] { ended("cancelled"); });
-  connect(worker_, &EngineWorker::failed, this, [this, ended](const QString& error) {
-    ended("failed");
+  connect(worker, &EngineWorker::failed, this, [this](const QString& error) {
     // Window-modal and non-blocking: the application keeps running underneath.
     auto* box = new QMessageBox(QMessageBox::Critical, tr("Run failed"), error, QMessageBox::Ok, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setObjectName("error_dialog");
     box->open();
   });
-  connect(worker_, &EngineWorker::summary_ready, this, [this](quint64 request, const json& s) {
+  connect(worker, &EngineWorker::summary_ready, this, [this](quint64 request, const json& s) {
     if (request != summary_request_) return;  // a newer request is on its way
     model_->show_summary(s);
     QStringList names;
@@ -230,14 +219,14 @@ void MainWindow::connect_worker() {
     faults_->set_stage_names(names);
     model_->set_stage_names(names);
   });
-  connect(worker_, &EngineWorker::summary_failed, this, [this](quint64 request, const QString& error) {
+  connect(worker, &EngineWorker::summary_failed, this, [this](quint64 request, const QString& error) {
     if (request == summary_request_) model_->show_summary_error(error);
   });
   connect(plots_, &LivePlots::figure_active, this, [this](const QString& name) {
     // Bring the live figure forward when the user is not editing.
     const QString current = tabs_->currentWidget() ? tabs_->currentWidget()->objectName() : QString();
     if (current == "training" || current == "model" || current == "faults")
-      if (current != name && running_) show_view(name);
+      if (current != name && runs_->running()) show_view(name);
   });
 }
 
@@ -291,14 +280,11 @@ void MainWindow::request_summary() {
   if (index < 0) return;
   const quint64 request = ++summary_request_;
   model_->show_pending();
-  const json doc = doc_->data();
-  EngineWorker* w = worker_;
-  QMetaObject::invokeMethod(
-      worker_, [w, doc, index, request] { w->summarize(doc, index, request); }, Qt::QueuedConnection);
+  runs_->summarize(doc_->data(), index, request);
 }
 
 void MainWindow::start_run() {
-  if (running_) return;
+  if (runs_->running()) return;
   validate_now();
   if (!problems_.isEmpty()) {
     auto* box = new QMessageBox(QMessageBox::Warning, tr("The project has problems"),
@@ -309,30 +295,23 @@ void MainWindow::start_run() {
   }
   const QString name = experiments_->current_name();
   if (name.isEmpty()) return;
-  running_ = true;
   plots_->begin(name);
   run_->on_started(name, QString());
-  const json doc = doc_->data();
-  const QString path = doc_->path();
-  const bool retrain = run_->retrain();
-  EngineWorker* w = worker_;
-  QMetaObject::invokeMethod(
-      worker_, [w, doc, path, name, retrain] { w->run(doc, path, name, retrain); }, Qt::QueuedConnection);
+  runs_->start(doc_->data(), doc_->path(), name, run_->retrain());
 }
 
 void MainWindow::start_all() {
-  if (running_) return;
-  queue_ = experiments_->names();
-  if (queue_.isEmpty()) return;
-  experiments_->select(experiments_->names().indexOf(queue_.takeFirst()));
+  if (runs_->running()) return;
+  runs_->set_queue(experiments_->names());
+  const QString first = runs_->take_next();
+  if (first.isEmpty()) return;
+  experiments_->select(experiments_->names().indexOf(first));
   start_run();
-  if (!running_) queue_.clear();  // the project has problems
+  if (!runs_->running()) runs_->clear_queue();  // the project has problems
 }
 
 void MainWindow::cancel_run() {
-  queue_.clear();
-  if (!running_) return;
-  worker_->cancel();
+  if (!runs_->cancel()) return;
   run_->append_log(tr("cancelling after the current batch…"));
 }
 
@@ -453,7 +432,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     event->ignore();
     return;
   }
-  worker_->cancel();
+  runs_->cancel();
   QSettings s;
   s.setValue("window/geometry", saveGeometry());
   s.setValue("window/state", saveState());

@@ -1,11 +1,10 @@
 // The workbench window: experiments (left dock), the model and fault/campaign editors and the live
 // figures (central tabs), the results browser, and the run panel (bottom dock). It owns the
-// project document and the engine worker's thread.
+// project document; its RunController owns the engine worker, its thread and the run queue.
 #pragma once
 #include <nlohmann/json.hpp>
 
 #include <QMainWindow>
-#include <QThread>
 #include <QTimer>
 
 class QAction;
@@ -18,7 +17,7 @@ class PlotView;
 
 namespace faultscape::gui {
 
-class EngineWorker;
+class RunController;
 class ExperimentsPanel;
 class FaultPanel;
 class LivePlots;
@@ -86,8 +85,7 @@ class MainWindow : public QMainWindow {
   void add_view(const QString& name, const QString& title, QWidget* w);
 
   ProjectDocument* doc_;
-  QThread thread_;
-  EngineWorker* worker_;
+  RunController* runs_;
   ExperimentsPanel* experiments_;
   ModelPanel* model_;
   FaultPanel* faults_;
@@ -101,8 +99,6 @@ class MainWindow : public QMainWindow {
   QStringList problems_;
   quint64 summary_request_ = 0;
   bool confirm_close_ = true;
-  bool running_ = false;
-  QStringList queue_;  // experiments still to run after the current one
 };
 
 }  // namespace faultscape::gui
