@@ -17,7 +17,9 @@ QuantBoundTraining::QuantBoundTraining(Network& net, const QuantBoundConfig& con
     else if (config.weights && (dynamic_cast<QuantConv2dImpl*>(m) || dynamic_cast<QuantLinearImpl*>(m)))
       key = "weight_bound";
     if (!key) continue;
-    if (const torch::Tensor* p = m->named_parameters(false).find(key)) {
+    // named_parameters returns its dictionary by value: keep it alive while `p` points into it.
+    const auto params = m->named_parameters(false);
+    if (const torch::Tensor* p = params.find(key)) {
       names_.push_back(item.key() + "." + key);
       bounds_.push_back(*p);
       initial_.push_back(p->item<double>());

@@ -40,8 +40,11 @@ Network shrink_bounds(const Network& net, const ProtectionSpec& spec, double fac
       bool quantized = false;
       for (const auto& m : seq->modules()) {
         auto shrink = [&](const char* name) {
-          if (auto* t = m->named_buffers(false).find(name)) t->mul_(factor), quantized = true;
-          if (auto* t = m->named_parameters(false).find(name)) t->mul_(factor), quantized = true;
+          // The dictionaries are returned by value: keep them alive while using what find() points into.
+          auto buffers = m->named_buffers(false);
+          auto params = m->named_parameters(false);
+          if (auto* t = buffers.find(name)) t->mul_(factor), quantized = true;
+          if (auto* t = params.find(name)) t->mul_(factor), quantized = true;
         };
         if (auto* c = dynamic_cast<QuantConv2dImpl*>(m.get()); c && c->quant.bits > 0)
           shrink("weight_bound"), c->quant.bound *= factor;
