@@ -133,7 +133,8 @@ std::vector<TrialRow> run_fast(Result& r, Network& net, const Dataset& test, con
   r.images = test.size();
   auto t0 = Clock::now();
   FaultyEvaluator ev(net, test.images, test.labels, cfg.batch_size, cfg.cache_mb << 20);
-  TrialRecorder recorder(nullptr, 0, nullptr);
+  TrialRecorder recorder(nullptr, 0, nullptr,
+                         cfg.kind == "stuck_sweep" ? RecordKind::StuckTrial : RecordKind::BerTrial);
   CampaignIO io{recorder, nullptr, nullptr};
   campaign(ev, f, cfg, io);
   r.fast_seconds = since(t0);

@@ -71,8 +71,8 @@ struct CancelAfter : Observer {
   int64_t seen = 0;
   StopToken& stop;
   CancelAfter(int64_t n, StopToken& s) : limit(n), stop(s) {}
-  void on_result(const std::string& kind, const nlohmann::json&) override {
-    if (kind == "trial" && ++seen >= limit) stop.cancel = true;
+  void on_result(RecordKind kind, const nlohmann::json&) override {
+    if (is_trial(kind) && ++seen >= limit) stop.cancel = true;
   }
 };
 

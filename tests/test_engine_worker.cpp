@@ -28,10 +28,10 @@ json project(const std::string& dir, int trials) {
 }
 
 // Every record of every "results" signal of one kind.
-json records(const QSignalSpy& spy, const QString& kind) {
+json records(const QSignalSpy& spy, faultscape::RecordKind kind) {
   json all = json::array();
   for (const auto& args : spy)
-    if (args.at(0).toString() == kind)
+    if (args.at(0).value<faultscape::RecordKind>() == kind)
       for (const auto& r : args.at(1).value<json>()) all.push_back(r);
   return all;
 }
@@ -53,8 +53,11 @@ class TestEngineWorker : public QObject {
     QCOMPARE(started.count(), 1);
     QCOMPARE(finished.count(), 1);
     QCOMPARE(reused.count(), 0);  // trained now
-    QCOMPARE(records(results, "epoch").size(), size_t{1});
-    QCOMPARE(records(results, "trial").size(), size_t{4});
+    QCOMPARE(records(results, faultscape::RecordKind::Epoch).size(), size_t{1});
+    QCOMPARE(records(results, faultscape::RecordKind::BerTrial).size(), size_t{4});
+    QCOMPARE(records(results, faultscape::RecordKind::StuckTrial).size(), size_t{0});
+    QCOMPARE(records(results, faultscape::RecordKind::BerPoint).size(), size_t{1});
+    QCOMPARE(records(results, faultscape::RecordKind::Campaign).size(), size_t{1});
     const json outcome = finished.at(0).at(0).value<json>();
     QVERIFY(outcome.contains("train_run") && outcome.contains("campaign_run"));
     QCOMPARE(outcome["campaign"]["points"][0]["trials"].get<int>(), 4);
@@ -94,7 +97,7 @@ class TestEngineWorker : public QObject {
     worker.run(project(faultscape::test::fresh_dir("worker_cancel"), 5000), "", "e", false);
     QCOMPARE(failed.count(), 0);
     QCOMPARE(cancelled.count(), 1);
-    const size_t trials = records(results, "trial").size();
+    const size_t trials = records(results, faultscape::RecordKind::BerTrial).size();
     QVERIFY2(trials >= 1 && trials < 5000, qPrintable(QString::number(trials)));
   }
 };

@@ -99,8 +99,8 @@ struct CancelAfterEpoch : Observer {
   StopToken token;
   int epochs_seen = 0;
   int cancel_after = 1;
-  void on_result(const std::string& kind, const nlohmann::json& r) override {
-    if (kind != "epoch") return;
+  void on_result(RecordKind kind, const nlohmann::json& r) override {
+    if (kind != RecordKind::Epoch) return;
     ++epochs_seen;
     QCOMPARE(r.at("epoch").get<int>(), epochs_seen);
     if (epochs_seen == cancel_after) token.cancel = true;
@@ -115,8 +115,8 @@ struct CancelMidEpoch : Observer {
     QCOMPARE(p.phase, std::string("train"));
     if (++progress_calls == 2) token.cancel = true;
   }
-  void on_result(const std::string& kind, const nlohmann::json&) override {
-    if (kind == "epoch") ++epochs_seen;
+  void on_result(RecordKind kind, const nlohmann::json&) override {
+    if (kind == RecordKind::Epoch) ++epochs_seen;
   }
 };
 

@@ -51,9 +51,9 @@ void TerminalObserver::on_progress(const Progress& p) {
   bar_open_ = true;
 }
 
-void TerminalObserver::on_result(const std::string& kind, const nlohmann::json& r) {
+void TerminalObserver::on_result(RecordKind kind, const nlohmann::json& r) {
   if (quiet_) return;
-  if (kind == "epoch") {
+  if (kind == RecordKind::Epoch) {
     end_bar();
     std::fprintf(stderr, "epoch %d: loss %.4f, train %.2f %%, test %.2f %%, %.0f images/s\n", r.at("epoch").get<int>(),
                  r.at("loss").get<double>(), r.at("train_accuracy").get<double>(), r.at("test_accuracy").get<double>(),

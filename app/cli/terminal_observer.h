@@ -13,7 +13,7 @@ class TerminalObserver : public Observer {
   explicit TerminalObserver(bool quiet = false);
   ~TerminalObserver() override;
   void on_progress(const Progress& p) override;
-  void on_result(const std::string& kind, const nlohmann::json& record) override;
+  void on_result(RecordKind kind, const nlohmann::json& record) override;
   void on_log(const std::string& line) override;
 
  private:

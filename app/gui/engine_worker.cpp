@@ -39,21 +39,23 @@ class SignalObserver : public Observer {
     Q_EMIT w_->progress(QString::fromStdString(p.phase), p.done, p.total, p.elapsed_s,
                         QString::fromStdString(p.message));
   }
-  void on_result(const std::string& kind, const nlohmann::json& record) override {
-    if (kind == "trial") {
+  void on_result(RecordKind kind, const nlohmann::json& record) override {
+    if (is_trial(kind)) {
+      if (!trials_.empty() && kind != trial_kind_) flush();
+      trial_kind_ = kind;
       trials_.push_back(record);
       flush_if_due(Clock::now());
       return;
     }
     flush();  // keep the order: a summary never overtakes its trials
-    Q_EMIT w_->results(QString::fromStdString(kind), nlohmann::json::array({record}));
+    Q_EMIT w_->results(kind, nlohmann::json::array({record}));
   }
   void on_log(const std::string& line) override { Q_EMIT w_->log(QString::fromStdString(line)); }
   void on_model_reused(const std::string& path) override { Q_EMIT w_->model_reused(QString::fromStdString(path)); }
 
   void flush() {
     if (trials_.empty()) return;
-    Q_EMIT w_->results("trial", trials_);
+    Q_EMIT w_->results(trial_kind_, trials_);
     trials_ = nlohmann::json::array();
     last_flush_ = Clock::now();
   }
@@ -65,6 +67,7 @@ class SignalObserver : public Observer {
 
   EngineWorker* w_;
   nlohmann::json trials_ = nlohmann::json::array();
+  RecordKind trial_kind_ = RecordKind::BerTrial;  // of the trials collected
   Clock::time_point last_flush_ = Clock::now(), last_progress_{};
 };
 
@@ -79,7 +82,10 @@ QString error_text(const std::exception& e) {
 
 }  // namespace
 
-EngineWorker::EngineWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<nlohmann::json>(); }
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<nlohmann::json>();
+  qRegisterMetaType<faultscape::RecordKind>();
+}
 
 void EngineWorker::cancel() {
   stop_.cancel = true;

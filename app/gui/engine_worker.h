@@ -15,6 +15,7 @@
 #include "common/observer.h"
 
 Q_DECLARE_METATYPE(nlohmann::json)
+Q_DECLARE_METATYPE(faultscape::RecordKind)
 
 namespace faultscape::gui {
 
@@ -40,8 +41,8 @@ class EngineWorker : public QObject {
  Q_SIGNALS:
   void started(const QString& experiment, const QString& database);
   void progress(const QString& phase, qint64 done, qint64 total, double elapsed_s, const QString& message);
-  // A batch of records of one kind ("trial", "epoch", "ber_point", "evaluation", "campaign").
-  void results(const QString& kind, const nlohmann::json& records);
+  // A batch of records of one kind (common/records.h); trials arrive in batches, the rest one by one.
+  void results(faultscape::RecordKind kind, const nlohmann::json& records);
   void log(const QString& line);
   void model_reused(const QString& model_path);  // no training: an earlier run's model is used
   void finished(const nlohmann::json& outcome);

@@ -21,20 +21,18 @@ void LivePlots::begin(const QString& experiment) {
   fresh_training_ = fresh_heatmap_ = true;
 }
 
-void LivePlots::on_results(const QString& kind, const json& records) {
+void LivePlots::on_results(RecordKind kind, const json& records) {
   if (records.empty()) return;
-  if (kind == "epoch") {
+  if (kind == RecordKind::Epoch) {
     if (fresh_training_) training->clear();  // a run that reuses its model keeps the last curve
     fresh_training_ = false;
     for (const auto& r : records) training->add_epoch(r);
     points_ += records.size();
     Q_EMIT figure_active("training");
-  } else if (kind == "trial") {
-    const json& first = records.front();
-    run_ = first.value("run", run_);
+  } else if (is_trial(kind)) {
+    run_ = records.front().value("run", run_);
     const QString label = experiment_ + " #" + QString::number(run_);
-    const json params = first.value("params", json::object());
-    if (params.contains("rate")) {
+    if (kind == RecordKind::BerTrial) {
       std::map<std::string, json> by_layer;  // a per-layer sweep draws one series per layer
       for (const auto& r : records) by_layer[r.value("params", json::object()).value("layer", "all")].push_back(r);
       for (const auto& [layer, list] : by_layer)
@@ -48,13 +46,13 @@ void LivePlots::on_results(const QString& kind, const json& records) {
       Q_EMIT figure_active("fat_scatter");
     }
     points_ += records.size();
-  } else if (kind == "ber_point") {
+  } else if (kind == RecordKind::BerPoint) {
     const QString label = experiment_ + " #" + QString::number(run_);
     for (const auto& p : records) {
       const std::string layer = p.value("layer", "all");
       ber->add_point(layer == "all" ? label : label + " " + QString::fromStdString(layer), p);
     }
-  } else if (kind == "campaign") {
+  } else if (kind == RecordKind::Campaign) {
     for (const auto& c : records) {
       json run = {{"id", c.value("run", 0LL)},
                   {"experiment", experiment_.toStdString()},

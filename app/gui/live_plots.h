@@ -7,6 +7,8 @@
 #include <QObject>
 #include <QString>
 
+#include "common/records.h"
+
 namespace faultscape::widgets {
 class BerPlot;
 class FatScatterPlot;
@@ -33,7 +35,7 @@ class LivePlots : public QObject {
   qint64 points_received() const { return points_; }
 
  public Q_SLOTS:
-  void on_results(const QString& kind, const nlohmann::json& records);
+  void on_results(faultscape::RecordKind kind, const nlohmann::json& records);
 
  Q_SIGNALS:
   // The figure that just received data ("training", "fat_scatter", "ber", ...), so the window

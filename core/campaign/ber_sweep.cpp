@@ -138,7 +138,7 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
                               {"critical_sdc_rate", sample_stats(critical).mean},
                               {"nonfinite", nonfinite},
                               {"mean_faults", a.n ? static_cast<double>(fault_count) / a.n : 0}};
-      if (io.observer) io.observer->on_result("ber_point", point);
+      if (io.observer) io.observer->on_result(RecordKind::BerPoint, point);
       points.push_back(point);
     }
   }

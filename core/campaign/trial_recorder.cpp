@@ -2,8 +2,8 @@
 
 namespace faultscape {
 
-TrialRecorder::TrialRecorder(ResultStore* store, int64_t run, Observer* observer)
-    : store_(store), run_(run), observer_(observer), last_flush_(std::chrono::steady_clock::now()) {
+TrialRecorder::TrialRecorder(ResultStore* store, int64_t run, Observer* observer, RecordKind kind)
+    : store_(store), run_(run), observer_(observer), kind_(kind), last_flush_(std::chrono::steady_clock::now()) {
   if (store_)
     for (TrialRow& r : store_->trials(run_)) rows_.emplace(r.trial, std::move(r));
 }
@@ -25,7 +25,7 @@ void TrialRecorder::add(TrialRow row) {
   if (observer_) {
     nlohmann::json j = to_json(row);
     j["run"] = run_;
-    observer_->on_result("trial", j);
+    observer_->on_result(kind_, j);
   }
   rows_[row.trial] = row;
   pending_.push_back(std::move(row));

@@ -12,8 +12,9 @@ namespace faultscape {
 
 class TrialRecorder {
  public:
-  // store may be null (benchmarks): nothing is persisted.
-  TrialRecorder(ResultStore* store, int64_t run, Observer* observer);
+  // store may be null (benchmarks): nothing is persisted. kind: what the observer is told the
+  // trials are (RecordKind::BerTrial or StuckTrial).
+  TrialRecorder(ResultStore* store, int64_t run, Observer* observer, RecordKind kind);
   ~TrialRecorder();
 
   const TrialRow* existing(int64_t trial) const;  // recorded by an earlier attempt, or null
@@ -26,6 +27,7 @@ class TrialRecorder {
   ResultStore* store_;
   int64_t run_;
   Observer* observer_;
+  RecordKind kind_;
   std::map<int64_t, TrialRow> rows_;
   std::vector<TrialRow> pending_;
   std::chrono::steady_clock::time_point last_flush_;

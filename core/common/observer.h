@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/records.h"
+
 namespace faultscape {
 
 struct Progress {
@@ -21,9 +23,8 @@ class Observer {
  public:
   virtual ~Observer() = default;
   virtual void on_progress(const Progress&) {}
-  // One finished unit of results: an epoch's metrics, a trial, a campaign summary.
-  // kind names the record ("epoch", "trial", "summary", ...).
-  virtual void on_result(const std::string& /*kind*/, const nlohmann::json& /*record*/) {}
+  // One finished unit of results: an epoch's metrics, a trial, a campaign summary (common/records.h).
+  virtual void on_result(RecordKind /*kind*/, const nlohmann::json& /*record*/) {}
   // A human-readable line; never parsed (typed events have their own calls).
   virtual void on_log(const std::string& /*line*/) {}
   // The experiment reuses a model trained by an earlier run instead of training (the GUI then

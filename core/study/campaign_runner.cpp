@@ -52,7 +52,8 @@ void run_campaign(const Project& project, const Experiment& experiment, const Ca
     outcome.campaign_run = store.begin_run(info);
   }
   outcome.campaign = record_run(store, outcome.campaign_run, [&] {
-    TrialRecorder recorder(&store, outcome.campaign_run, control.observer);
+    TrialRecorder recorder(&store, outcome.campaign_run, control.observer,
+                           cc.kind == "stuck_sweep" ? RecordKind::StuckTrial : RecordKind::BerTrial);
     CampaignIO io{recorder, control.observer, control.stop};
     nlohmann::json summary;
     if (cc.kind == "stuck_sweep")
@@ -67,7 +68,7 @@ void run_campaign(const Project& project, const Experiment& experiment, const Ca
     if (abft["checked"].get<int64_t>() > 0) summary["abft"] = abft;
     return summary;
   });
-  if (control.observer) control.observer->on_result("campaign", outcome.campaign);
+  if (control.observer) control.observer->on_result(RecordKind::Campaign, outcome.campaign);
 }
 
 }  // namespace faultscape

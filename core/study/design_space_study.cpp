@@ -68,7 +68,7 @@ void run_design_space(const Project& project, const Experiment& experiment, cons
         {"kind", "protection_grid"}, {"objectives", objectives}, {"points", sorted},           {"front", front},
         {"csv", stem + ".csv"},      {"json", stem + ".json"},   {"run", outcome.campaign_run}};
   });
-  if (control.observer) control.observer->on_result("campaign", outcome.campaign);
+  if (control.observer) control.observer->on_result(RecordKind::Campaign, outcome.campaign);
 }
 
 }  // namespace faultscape

@@ -29,7 +29,7 @@ ExperimentOutcome run_experiment(const Project& project, const Experiment& exper
     summary["model_path"] = outcome.model_path;
     return summary;
   });
-  if (observer) observer->on_result("evaluation", outcome.evaluation.to_json());
+  if (observer) observer->on_result(RecordKind::Evaluation, outcome.evaluation.to_json());
   if (!setup.grid.empty()) {
     run_design_space(project, experiment, setup, protection, net, data, store, outcome, control);
     return outcome;

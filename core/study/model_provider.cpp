@@ -72,8 +72,8 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
     void on_log(const std::string& l) override {
       if (next) next->on_log(l);
     }
-    void on_result(const std::string& kind, const nlohmann::json& r) override {
-      if (kind == "epoch")
+    void on_result(RecordKind kind, const nlohmann::json& r) override {
+      if (kind == RecordKind::Epoch)
         for (const char* k : {"loss", "train_accuracy", "test_accuracy", "lr", "images_per_second"})
           store.add_metric(run, k, r.at(k).get<double>(), r.at("epoch").get<int64_t>());
       if (next) next->on_result(kind, r);

@@ -101,7 +101,7 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
     m.lr = lr;
     m.images_per_second = n / m.seconds;
     m.test_accuracy = data.test.size() ? evaluate(net, data.test, config.eval_batch_size).accuracy : 0;
-    if (ctx.observer) ctx.observer->on_result("epoch", m.to_json());
+    if (ctx.observer) ctx.observer->on_result(RecordKind::Epoch, m.to_json());
     result.epochs.push_back(m);
   }
   result.seconds = since(run_start);
