@@ -15,25 +15,6 @@ namespace faultscape {
 
 enum class RecordKind { Epoch, Evaluation, BerTrial, StuckTrial, BerPoint, Campaign };
 
-// "epoch", "evaluation", "ber_trial", "stuck_trial", "ber_point", "campaign".
-inline const char* record_kind_name(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::Epoch:
-      return "epoch";
-    case RecordKind::Evaluation:
-      return "evaluation";
-    case RecordKind::BerTrial:
-      return "ber_trial";
-    case RecordKind::StuckTrial:
-      return "stuck_trial";
-    case RecordKind::BerPoint:
-      return "ber_point";
-    case RecordKind::Campaign:
-      return "campaign";
-  }
-  return "record";
-}
-
 inline bool is_trial(RecordKind kind) { return kind == RecordKind::BerTrial || kind == RecordKind::StuckTrial; }
 
 }  // namespace faultscape

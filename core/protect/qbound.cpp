@@ -97,6 +97,12 @@ Network apply_qbound(const Network& net, const ProtectionSpec& spec, const torch
   return out;
 }
 
+// A key the reader takes only in optimized mode.
+FieldSchema optimized_only(FieldSchema f) {
+  f.applies_when = {{"mode", "optimized"}};
+  return f;
+}
+
 class QboundScheme : public Scheme {
  public:
   const SchemeInfo& info() const override {
@@ -121,19 +127,13 @@ class QboundScheme : public Scheme {
           0,
           2147483647,
           "0.8 (basic) / 0.05 (optimized)"},
-         {"tolerance", "Accuracy tolerance", FieldSchema::Type::Real,
-          "optimized: accuracy points in [0, 100) the shrunk network may lose (note 000)", 1.0},
-         profile_images_field("Profile images",
-                              "optimized: training images on which the accuracy of each factor is "
-                              "measured (note 000)"),
+         optimized_only({"tolerance", "Accuracy tolerance", FieldSchema::Type::Real,
+                         "optimized: accuracy points in [0, 100) the shrunk network may lose (note 000)", 1.0}),
+         optimized_only(profile_images_field("Profile images",
+                                             "optimized: training images on which the accuracy of each factor is "
+                                             "measured (note 000)")),
          layers_field("every conv / linear stage", "note 000")}};
-    static const SchemeInfo with_conditions = [] {
-      SchemeInfo out = i;
-      for (FieldSchema& f : out.fields)
-        if (f.key == "tolerance" || f.key == "profile_images") f.applies_when = {{"mode", "optimized"}};
-      return out;
-    }();
-    return with_conditions;
+    return i;
   }
 
   void read(Reader& r, ProtectionSpec& spec) const override {
