@@ -223,15 +223,17 @@ class TestProject : public QObject {
         "experiments[0].dataset.synthetic.classes: expected an integer >= 2, got 1");
     row("/experiments/0/dataset/synthetic/seed", "-1",
         "experiments[0].dataset.synthetic.seed: expected an integer >= 0, got -1");
-    row("/experiments/0/training/epochs", "0", "experiments[0].training.epochs: expected an integer >= 1, got 0");
-    row("/experiments/0/training/epochs", "2.5", "experiments[0].training.epochs: expected an integer >= 1, got 2.5");
+    row("/experiments/0/training/epochs", "-1", "experiments[0].training.epochs: expected an integer >= 0, got -1");
+    row("/experiments/0/training/epochs", "2.5", "experiments[0].training.epochs: expected an integer >= 0, got 2.5");
     row("/experiments/0/training/epochs", "99999999999",
         "experiments[0].training.epochs: expected an integer <= 2147483647, got 99999999999");
     row("/experiments/0/training/batch_size", R"("64")",
         R"(experiments[0].training.batch_size: expected an integer >= 1, got "64")");
     row("/experiments/0/training/optimizer", R"("adamw")",
         R"(experiments[0].training.optimizer: expected one of "adam", "sgd", got "adamw")");
-    row("/experiments/0/training/lr", "0", "experiments[0].training.lr: expected a number > 0, got 0");
+    row("/experiments/0/training/lr", "-1", "experiments[0].training.lr: expected a number >= 0, got -1");
+    row("/experiments/0/training/lr", "0",
+        "experiments[0].training.lr: must be > 0 when training (epochs >= 1); epochs 0 uses the model as it is");
     row("/experiments/0/training/momentum", "1",
         "experiments[0].training.momentum: expected a number in [0, 1), got 1");
     row("/experiments/0/training/weight_decay", "-0.1",
@@ -261,7 +263,7 @@ class TestProject : public QObject {
     row("/name", R"("a/b")", R"(name: must be usable as a file name, got "a/b")");
     row("/output_dir", "null", "output_dir: expected a string, got null");
     row("/experiments/0/training/epochs", R"("a string far too long to be quoted whole in a message")",
-        "experiments[0].training.epochs: expected an integer >= 1, got \"a string far too long to be quoted w...");
+        "experiments[0].training.epochs: expected an integer >= 0, got \"a string far too long to be quoted w...");
   }
 
   void invalidValue() {
@@ -292,13 +294,13 @@ class TestProject : public QObject {
       QCOMPARE(std::string(e.what()),
                std::string("study.json: 3 problem(s)\n"
                            "  threads: expected an integer >= 0, got \"many\"\n"
-                           "  experiments[0].training.lr: expected a number > 0, got -1\n"
+                           "  experiments[0].training.lr: expected a number >= 0, got -1\n"
                            "  experiments[1].model.weight_bits: expected 1-8 or \"float\", got 12"));
       const auto* v = dynamic_cast<const ValidationError*>(&e);
       QVERIFY(v);
       QCOMPARE(v->source(), std::string("study.json"));
       QCOMPARE(v->problems().size(), size_t(3));
-      QCOMPARE(v->problems()[1], std::string("experiments[0].training.lr: expected a number > 0, got -1"));
+      QCOMPARE(v->problems()[1], std::string("experiments[0].training.lr: expected a number >= 0, got -1"));
     }
   }
 
@@ -404,8 +406,8 @@ class TestProject : public QObject {
     QCOMPARE(doc["threads"], json(1));
     QVERIFY(problems_of(doc).empty());
     // The result is validated like a file: a bad value names its field.
-    faultscape::apply_override(doc, "training.lr=0");
-    QCOMPARE(problems_of(doc).front(), std::string("experiments[0].training.lr: expected a number > 0, got 0"));
+    faultscape::apply_override(doc, "training.lr=-2");
+    QCOMPARE(problems_of(doc).front(), std::string("experiments[0].training.lr: expected a number >= 0, got -2"));
     auto error = [&](const std::string& assignment, const std::string& experiment = "") {
       try {
         faultscape::apply_override(doc, assignment, experiment);
@@ -431,7 +433,7 @@ class TestProject : public QObject {
       faultscape::parse_train_config({{"lr", 0}}, "--training");
       QFAIL("expected a ValidationError");
     } catch (const ValidationError& e) {
-      QCOMPARE(std::string(e.what()), std::string("--training: 1 problem(s)\n  lr: expected a number > 0, got 0"));
+      QCOMPARE(std::string(e.what()), std::string("--training: 1 problem(s)\n  lr: must be > 0 when training (epochs >= 1); epochs 0 uses the model as it is"));
     }
     const auto m = faultscape::parse_model_config({{"name", "vgg11"}, {"weight_bits", 2}}, "--model");
     QCOMPARE(m.name, std::string("vgg11"));

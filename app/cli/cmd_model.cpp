@@ -77,10 +77,15 @@ nlohmann::json cmd_train(const GlobalOptions& g, nlohmann::json experiment) {
 
 nlohmann::json cmd_eval(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment) {
   Project project = cli_project(g);
-  LoadedModel loaded = load_model(model_file);
-  // The dataset the model was trained on, unless the options name another.
-  nlohmann::json e = {{"name", "eval"}, {"model", loaded.meta.at("model")}, {"load", model_file}};
-  if (loaded.meta.contains("dataset")) e["dataset"] = loaded.meta["dataset"];
+  // The dataset a Faultscape model was trained on, unless the options name another; a TorchScript
+  // file is evaluated on the dataset the options name.
+  nlohmann::json e = {
+      {"name", "eval"}, {"model", {{"name", "torchscript"}, {"file", model_file}}}, {"load", model_file}};
+  if (has_architecture_record(model_file)) {
+    LoadedModel loaded = load_model(model_file);
+    e["model"] = loaded.meta.at("model");
+    if (loaded.meta.contains("dataset")) e["dataset"] = loaded.meta["dataset"];
+  }
   if (experiment.contains("dataset")) e["dataset"].update(experiment["dataset"]);
   if (experiment.contains("name")) e["name"] = experiment["name"];
   Experiment exp = parse_experiment(e, "command line", project.seed);
@@ -198,12 +203,12 @@ nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, 
 
 nlohmann::json cmd_info(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment) {
   Network net{nullptr};
+  Project project = cli_project(g);
+  Experiment exp = cli_experiment(project, std::move(experiment));
+  DatasetShape shape = dataset_shape(exp.dataset);
   if (!model_file.empty()) {
-    net = load_model(model_file).net;
+    net = load_network(model_file, shape.image_shape, shape.num_classes);
   } else {
-    Project project = cli_project(g);
-    Experiment exp = cli_experiment(project, std::move(experiment));
-    DatasetShape shape = dataset_shape(exp.dataset);
     seed_everything(exp.training.seed);
     net = build_network(exp.model, shape.image_shape, shape.num_classes);
   }

@@ -165,7 +165,8 @@ int main(int argc, char** argv) {
   add_robust_training_options(*train, experiment);
 
   CLI::App* eval = app.add_subcommand("eval", "evaluate a trained model file");
-  eval->add_option("model_file", model_file, "trained model (.pt) saved by train or run")->required();
+  eval->add_option("model_file", model_file, "model file (.pt) saved by train or run, or a TorchScript file")
+      ->required();
   add_dataset_options(*eval, experiment);
 
   CLI::App* run = app.add_subcommand("run", "run the experiments of a project file");
@@ -195,7 +196,7 @@ int main(int argc, char** argv) {
   exp->add_option("--out", out_dir, "directory for the exported files");
 
   CLI::App* info = app.add_subcommand("info", "model summary: stages, output shapes, parameters, MACs");
-  info->add_option("--model-file", model_file, "a trained model file instead of a zoo model");
+  info->add_option("--model-file", model_file, "a model file (Faultscape or TorchScript) instead of a zoo model");
   add_dataset_options(*info, experiment);
   add_model_options(*info, experiment);
 

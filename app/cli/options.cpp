@@ -47,6 +47,13 @@ void add_model_options(CLI::App& cmd, nlohmann::json& e) {
       "--weight-bits", [&e](const std::string& v) { e["model"]["weight_bits"] = bits_value(v); }, "1-8 or float");
   cmd.add_option_function<std::string>(
       "--act-bits", [&e](const std::string& v) { e["model"]["act_bits"] = bits_value(v); }, "1-8 or float");
+  cmd.add_option_function<std::string>(
+      "--torchscript",
+      [&e](const std::string& v) {
+        e["model"]["name"] = "torchscript";
+        e["model"]["file"] = v;
+      },
+      "import this TorchScript file (torch.jit.script / torch.jit.trace) as the model");
   set_field<double>(cmd, "--width", e, "model", "width", "channel width multiplier");
   set_field<double>(cmd, "--act-clip", e, "model", "act_clip", "clipping bound of the activation quantizers");
   cmd.add_flag_callback(
@@ -54,7 +61,7 @@ void add_model_options(CLI::App& cmd, nlohmann::json& e) {
 }
 
 void add_training_options(CLI::App& cmd, nlohmann::json& e) {
-  set_field<int>(cmd, "--epochs", e, "training", "epochs", "training epochs");
+  set_field<int>(cmd, "--epochs", e, "training", "epochs", "training epochs (0 = use the model as it is)");
   set_field<long long>(cmd, "--batch-size", e, "training", "batch_size", "training batch size");
   set_field<std::string>(cmd, "--optimizer", e, "training", "optimizer", "adam | sgd");
   set_field<double>(cmd, "--lr", e, "training", "lr", "learning rate");

@@ -142,10 +142,10 @@ void EngineWorker::summarize(const nlohmann::json& doc, int index, quint64 reque
     Experiment e = parse_experiment(doc["experiments"][index], "experiments[" + std::to_string(index) + "]", seed);
     torch::NoGradGuard no_grad;
     Network net{nullptr};
+    DatasetShape shape = dataset_shape(e.dataset);
     if (!e.load.empty()) {
-      net = load_model(e.load).net;  // a saved trained model: its own architecture
+      net = load_network(e.load, shape.image_shape, shape.num_classes);  // a model used as it is
     } else {
-      DatasetShape shape = dataset_shape(e.dataset);
       seed_everything(e.training.seed);
       net = build_network(e.model, shape.image_shape, shape.num_classes);
     }

@@ -96,10 +96,19 @@ std::vector<FieldSpec> model_fields(const QStringList& models) {
 
 std::vector<FieldSpec> training_fields() {
   return {
-      {"epochs", tr("Epochs"), T::Int, tr("Passes over the training images"), 5, {}, 1},
+      {"epochs",
+       tr("Epochs"),
+       T::Int,
+       tr("Passes over the training images; 0 = use the model as it is (an imported TorchScript network keeps its "
+          "own weights, no training run)"),
+       5,
+       {},
+       0,
+       2147483647,
+       tr("use as is")},
       {"batch_size", tr("Batch size"), T::Int, tr("Training images per optimizer step"), 64, {}, 1},
       {"optimizer", tr("Optimizer"), T::Choice, tr("Adam or SGD with momentum"), "adam", {"adam", "sgd"}},
-      {"lr", tr("Learning rate"), T::Real, tr("Initial learning rate (> 0)"), 0.001},
+      {"lr", tr("Learning rate"), T::Real, tr("Initial learning rate (> 0 when training)"), 0.001},
       {"momentum", tr("Momentum"), T::Real, tr("SGD momentum in [0, 1)"), 0.9},
       {"weight_decay", tr("Weight decay"), T::Real, tr("L2 penalty (>= 0)"), 0.0},
       {"lr_halve_every", tr("Halve LR every"), T::Int, tr("Halve the learning rate every N epochs; 0 = never"), 0},

@@ -160,6 +160,7 @@ QWidget* JsonForm::build_editor(Row& row) {
       auto* b = new QSpinBox;
       b->setRange(static_cast<int>(s.min), static_cast<int>(std::min(s.max, 2147483647.0)));
       b->setKeyboardTracking(false);
+      b->setSpecialValueText(s.placeholder);  // what the minimum means, e.g. epochs 0 = "use as is"
       connect(b, &QSpinBox::valueChanged, this, [this, key](int v) {
         if (Row* r = find_row(key); r && !loading_) write(*r, v);
       });

@@ -24,11 +24,12 @@ ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) 
   std::vector<FieldSpec> exp = {
       {"name", tr("Experiment name"), FieldSpec::Type::Text, tr("Unique within the project; names its runs"), ""},
       {"load",
-       tr("Trained model file"),
+       tr("Model to use as is"),
        FieldSpec::Type::File,
-       tr("A model file saved by an earlier training run (.pt) to load instead of training; empty = train"),
+       tr("A model used as it is instead of training: a Faultscape model file or a TorchScript file "
+          "(torch.jit.script / torch.jit.trace); empty = train (or set Epochs to 0 to use the model as it is)"),
        "",
-       {tr("Faultscape models (*.pt)"), tr("All files (*)")},
+       {tr("Models (*.pt *.pth)"), tr("All files (*)")},
        0,
        2147483647,
        tr("none: train the model")}};

@@ -65,6 +65,18 @@ void save_model(Network& net, const std::string& path, const nlohmann::json& met
   std::filesystem::rename(tmp, target);
 }
 
+bool has_architecture_record(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw ModelError(path + ": model file does not exist");
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    c10::IValue meta;
+    return archive.try_read(kMetaKey, meta) && meta.isString();
+  } catch (const c10::Error& e) {
+    throw ModelError(path + ": neither a Faultscape model file nor a TorchScript file: " + e.what_without_backtrace());
+  }
+}
+
 LoadedModel load_model(const std::string& path) {
   if (!std::filesystem::exists(path)) throw ModelError(path + ": model file does not exist");
   torch::serialize::InputArchive archive;
@@ -93,6 +105,16 @@ LoadedModel load_model(const std::string& path) {
   }
   out.net->eval();
   return out;
+}
+
+Network load_network(const std::string& path, const std::vector<int64_t>& input_shape, int64_t num_classes) {
+  if (has_architecture_record(path)) return load_model(path).net;
+  ModelConfig imported;
+  imported.name = "torchscript";
+  imported.file = path;
+  Network net = build_network(imported, input_shape, num_classes);
+  net->eval();
+  return net;
 }
 
 }  // namespace faultscape

@@ -18,6 +18,13 @@ struct LoadedModel {
 // Writes atomically (temporary file, then rename). `meta` is stored alongside the architecture.
 void save_model(Network& net, const std::string& path, const nlohmann::json& meta = nlohmann::json::object());
 
+// Whether `path` is a readable Faultscape model file (a TorchScript file has no architecture record).
+bool has_architecture_record(const std::string& path);
+
+// A model used as it is: a Faultscape model file (its own architecture), else a TorchScript file
+// (torch.jit.save) imported for images of `input_shape` ({C, H, W}) in `num_classes` classes.
+Network load_network(const std::string& path, const std::vector<int64_t>& input_shape, int64_t num_classes);
+
 // Throws ModelError naming the file when it is missing, not a Faultscape model, or inconsistent.
 LoadedModel load_model(const std::string& path);
 

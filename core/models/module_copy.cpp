@@ -10,10 +10,7 @@ namespace faultscape {
 namespace {
 
 torch::nn::AnyModule copy_quant_conv(const QuantConv2dImpl& c) {
-  const auto& o = c.conv->options;
-  const auto& pad = c10::get<torch::ExpandingArray<2>>(o.padding());
-  return torch::nn::AnyModule(QuantConv2d(o.in_channels(), o.out_channels(), (*o.kernel_size())[0], (*o.stride())[0],
-                                          (*pad)[0], o.bias(), c.quant));
+  return torch::nn::AnyModule(QuantConv2d(conv2d_options(c.conv->options), c.quant));
 }
 
 torch::nn::AnyModule copy_quant_linear(const QuantLinearImpl& l) {

@@ -6,13 +6,14 @@
 #include "models/stage_builder.h"
 #include "models/zoo.h"
 #include "models/module_copy.h"
+#include "models/residual_block.h"
 #include "quant/quant_layers.h"
 
 namespace faultscape {
 namespace {
 
 // Copyable, so that protection schemes can give a protected network its own copy of every block.
-class BasicBlockImpl : public torch::nn::Module, public CopyableModule {
+class BasicBlockImpl : public torch::nn::Module, public CopyableModule, public ResidualBlock {
  public:
   BasicBlockImpl(int64_t in, int64_t out, int64_t stride, const ModelConfig& config, WeightQuant wq)
       : in_(in), out_(out), stride_(stride), config_(config), wq_(wq) {
@@ -31,10 +32,18 @@ class BasicBlockImpl : public torch::nn::Module, public CopyableModule {
     }
   }
 
-  torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = act1->forward(bn1(conv1(x)));
+  torch::Tensor forward(const torch::Tensor& x) { return finish(conv1(x), shortcut_of(x)); }
+
+  QuantConv2dImpl& first_conv() override { return *conv1; }
+  QuantConv2dImpl* shortcut_conv() override { return shortcut ? shortcut[0]->as<QuantConv2dImpl>() : nullptr; }
+  torch::nn::BatchNorm2dImpl* shortcut_norm() override {
+    return shortcut ? shortcut[1]->as<torch::nn::BatchNorm2dImpl>() : nullptr;
+  }
+  torch::Tensor shortcut_of(const torch::Tensor& x) override { return shortcut ? shortcut->forward(x) : x; }
+  torch::Tensor finish(const torch::Tensor& z1, const torch::Tensor& s) override {
+    torch::Tensor y = act1->forward(bn1(z1));
     y = bn2(conv2(y));
-    return act2->forward(y + (shortcut ? shortcut->forward(x) : x));
+    return act2->forward(y + s);
   }
 
   torch::nn::AnyModule copy_structure() const override;

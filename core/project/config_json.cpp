@@ -11,7 +11,6 @@ using nlohmann::json;
 const std::vector<std::string> kOptimizers = {"adam", "sgd"};
 const std::vector<std::string> kLosses = {"cross_entropy", "squared_hinge"};
 
-bool positive(double v) { return v > 0; }
 bool non_negative(double v) { return v >= 0; }
 
 }  // namespace
@@ -37,10 +36,12 @@ json to_json(const TrainConfig& c) {
 }
 
 void read_config(Reader& r, TrainConfig& c) {
-  r.get_int("epochs", c.epochs, 1);
+  r.get_int("epochs", c.epochs, 0);  // 0: use the model as it is (an imported network's own weights)
   r.get_int("batch_size", c.batch_size, 1);
   r.get_choice("optimizer", c.optimizer, kOptimizers);
-  r.get_number("lr", c.lr, positive, "a number > 0");
+  r.get_number("lr", c.lr, non_negative, "a number >= 0");
+  if (c.epochs > 0 && c.lr == 0)
+    r.problem("lr", "must be > 0 when training (epochs >= 1); epochs 0 uses the model as it is");
   r.get_number(
       "momentum", c.momentum, [](double v) { return v >= 0 && v < 1; }, "a number in [0, 1)");
   r.get_number("weight_decay", c.weight_decay, non_negative, "a number >= 0");

@@ -47,6 +47,7 @@ Experiment read_experiment(Reader& r, uint64_t seed, Problems& problems) {
   read_config(model, e.model);
   Reader training = r.object("training");
   read_config(training, e.training);
+  if (e.model.name == "torchscript" && !r.has("training")) e.training.epochs = 0;  // imported: used as it is
   r.get("load", e.load);
   r.get_raw("faults", e.faults_json);
   r.get_raw("protection", e.protection_json);

@@ -81,8 +81,7 @@ torch::nn::Sequential expand_stage(const Stage& s, const torch::Tensor& dup, int
       leading_layer(s, spec);
       if (auto* c = dynamic_cast<QuantConv2dImpl*>(p)) {
         const auto& o = c->conv->options;
-        QuantConv2d e(o.in_channels(), o.out_channels() + extra, (*o.kernel_size())[0], (*o.stride())[0],
-                      (*c10::get<torch::ExpandingArray<2>>(o.padding()))[0], o.bias(), c->quant);
+        QuantConv2d e(conv2d_options(o).out_channels(o.out_channels() + extra), c->quant);
         e->conv->weight.copy_(expand_rows(c->conv->weight, dup, copies));
         if (o.bias()) e->conv->bias.copy_(expand_rows(c->conv->bias, dup, copies));
         for (auto& b : e->named_buffers(false)) b.value().copy_(*c->named_buffers(false).find(b.key()));

@@ -18,9 +18,10 @@ torch::Tensor make_bound(torch::nn::Module& m, WeightQuant& q, const torch::Tens
 
 QuantConv2dImpl::QuantConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool bias,
                                  WeightQuant q)
-    : quant(q) {
-  conv = register_module(
-      "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias)));
+    : QuantConv2dImpl(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(bias), q) {}
+
+QuantConv2dImpl::QuantConv2dImpl(const torch::nn::Conv2dOptions& options, WeightQuant q) : quant(q) {
+  conv = register_module("conv", torch::nn::Conv2d(options));
   if (quant.bits > 0) bound_ = make_bound(*this, quant, conv->weight);
 }
 
@@ -50,6 +51,16 @@ torch::Tensor QuantLinearImpl::effective_weight() const {
 torch::Tensor QuantLinearImpl::forward(const torch::Tensor& x) {
   last_macs = linear->options.in_features() * linear->options.out_features();
   return torch::linear(x, effective_weight(), linear->bias);
+}
+
+torch::nn::Conv2dOptions conv2d_options(const torch::nn::detail::ConvNdOptions<2>& o) {
+  return torch::nn::Conv2dOptions(o.in_channels(), o.out_channels(), o.kernel_size())
+      .stride(o.stride())
+      .padding(o.padding())
+      .dilation(o.dilation())
+      .groups(o.groups())
+      .bias(o.bias())
+      .padding_mode(o.padding_mode());
 }
 
 double QuantConv2dImpl::weight_bound() const { return bound_.defined() ? bound_.item<double>() : 0.0; }

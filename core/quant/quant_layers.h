@@ -19,6 +19,8 @@ class QuantConv2dImpl : public torch::nn::Module {
  public:
   QuantConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool bias,
                   WeightQuant quant);
+  // Any 2-D convolution (rectangular kernels, dilation, groups), e.g. one adopted from TorchScript.
+  QuantConv2dImpl(const torch::nn::Conv2dOptions& options, WeightQuant quant);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor effective_weight() const;  // the weight the hardware computes with
   double weight_bound() const;             // current clipping bound (0 when float)
@@ -32,6 +34,9 @@ class QuantConv2dImpl : public torch::nn::Module {
   torch::Tensor bound_;
 };
 TORCH_MODULE(QuantConv2d);
+
+// The options a Conv2d was built with, to build another like it (e.g. with more output channels).
+torch::nn::Conv2dOptions conv2d_options(const torch::nn::detail::ConvNdOptions<2>& built);
 
 class QuantLinearImpl : public torch::nn::Module {
  public:

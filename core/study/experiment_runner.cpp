@@ -6,6 +6,20 @@
 #include "study/run_info.h"
 
 namespace faultscape {
+namespace {
+
+// An imported model near chance level is almost always fed differently scaled inputs than it was
+// trained on; say so instead of letting a campaign measure noise.
+void warn_near_chance(double accuracy, int64_t classes, Observer* observer) {
+  const double chance = 100.0 / static_cast<double>(std::max<int64_t>(1, classes));
+  if (observer && accuracy < 1.5 * chance)
+    observer->on_log("warning: golden accuracy " + std::to_string(accuracy) + " % is near chance (" +
+                     std::to_string(chance) +
+                     " %): check dataset.normalize and the input scaling the model was "
+                     "trained with");
+}
+
+}  // namespace
 
 ExperimentOutcome run_experiment(const Project& project, const Experiment& experiment, ResultStore& store,
                                  const RunControl& control) {
@@ -30,6 +44,7 @@ ExperimentOutcome run_experiment(const Project& project, const Experiment& exper
     return summary;
   });
   if (observer) observer->on_result(RecordKind::Evaluation, outcome.evaluation.to_json());
+  warn_near_chance(outcome.evaluation.accuracy, data.test.num_classes, observer);
   if (!setup.grid.empty()) {
     run_design_space(project, experiment, setup, protection, net, data, store, outcome, control);
     return outcome;

@@ -50,13 +50,24 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
     }
   }
   if (!load.empty()) {
-    LoadedModel loaded = load_model(load);
-    check_model_fits(loaded.net, data.test, load);
+    // A Faultscape model file, or a TorchScript file used as it is.
+    Network net = load_network(load, data.test.image_shape(), data.test.num_classes);
+    check_model_fits(net, data.test, load);
     outcome.model_path = load;
-    return loaded.net;
+    return net;
   }
   seed_everything(experiment.training.seed);
   Network net = build_network(experiment.model, data.train.image_shape(), data.train.num_classes);
+  if (experiment.training.epochs == 0) {
+    // Used as it is: an imported network with its own weights (a zoo network stays untrained).
+    if (observer)
+      observer->on_log(experiment.model.name == "torchscript"
+                           ? "using " + experiment.model.file + " as it is (no training)"
+                           : "warning: training.epochs is 0: the " + experiment.model.name +
+                                 " network stays untrained");
+    outcome.model_path = experiment.model.file;
+    return net;
+  }
   outcome.model_path =
       experiment.training.checkpoint.empty() ? default_model_path(project, experiment) : experiment.training.checkpoint;
   outcome.train_run = store.begin_run(train_info);
