@@ -1,8 +1,11 @@
 // Campaign speed against the naive way, measured in one run on the same images and faults:
-//   (a) a full channel stuck sweep (FAT Algorithm 1) of lenet5 and of cnv W1A1;
-//   (b) a BER sweep on fp32 weights of lenet5 (50 trials at 1e-5 by default).
+//   (a) a full channel stuck sweep (FAT Algorithm 1) of an imported TorchScript CNN (the README's
+//       "bring your own model" network, generated here with torch::jit::Module), lenet5, cnv W1A1
+//       and resnet20 (width 0.5);
+//   (b) a BER sweep on fp32 weights of the TorchScript CNN, lenet5 and cnv (50 trials at 1e-5).
 // Fast: the engine's campaigns (golden prefix cache, delta evaluation of the first layer after a
-// stuck channel, fault batching, in-place flips undone from a log, InferenceMode).
+// stuck channel, fault batching, the sparse weight delta of the first faulty layer, in-place flips
+// undone from a log, InferenceMode). Each row checks that fast and naive agree trial by trial.
 // Naive: what a Python injector does: per fault (per trial) a copy of the model, the fault
 // applied, and a full forward pass over every image. The naive rate is measured on an evenly
 // spaced sample of the faults (--naive-faults) and reported per fault; the ratio compares rates.
@@ -14,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -32,6 +36,7 @@
 #include "faults/weight_faults.h"
 #include "models/summary.h"
 #include "models/zoo.h"
+#include "script_models.h"
 
 using namespace faultscape;
 using Clock = std::chrono::steady_clock;
@@ -52,6 +57,7 @@ struct Result {
   double naive_inferences_per_second = 0;
   double naive_gflops = 0;
   double speedup = 0;
+  int64_t disagreements = 0;  // sampled trials where fast and naive differ by more than one image
   nlohmann::json to_json() const {
     return {{"campaign", label},
             {"faults", faults},
@@ -63,15 +69,19 @@ struct Result {
             {"naive_seconds", naive_seconds},
             {"naive_faulty_inferences_per_second", naive_inferences_per_second},
             {"naive_gflops", naive_gflops},
-            {"speedup", speedup}};
+            {"speedup", speedup},
+            {"agreement", disagreements == 0}};
   }
 };
 
-Network make_network(const std::string& name, int bits, const Dataset& test) {
+Network make_network(const std::string& name, int bits, const Dataset& test, double width = 1.0,
+                     const std::string& file = "") {
   ModelConfig m;
   m.name = name;
   m.weight_bits = bits;
   m.act_bits = bits;
+  m.width = width;
+  m.file = file;
   torch::manual_seed(1);
   Network net = build_network(m, test.image_shape(), test.num_classes);
   net->eval();
@@ -165,9 +175,11 @@ Result stuck_sweep(const std::string& label, Network net, const Dataset& test, i
     StuckFault fault{p.at("stage").get<int>(), p.at("channel").get<int64_t>(), -1, -1, p.at("value").get<double>()};
     Network copy = copy_network(net, test);
     double acc = naive_accuracy(copy, test, cfg.batch_size, fault.stage, &fault);
-    if (std::abs(acc - trials[i].accuracy) > 100.0 / test.size() + 1e-9)
+    if (std::abs(acc - trials[i].accuracy) > 100.0 / test.size() + 1e-9) {
       std::fprintf(stderr, "warning: %s trial %lld: naive %.2f %% vs fast %.2f %%\n", label.c_str(),
                    static_cast<long long>(trials[i].trial), acc, trials[i].accuracy);
+      ++r.disagreements;
+    }
     ++r.naive_faults;
   }
   r.naive_seconds = since(t0);
@@ -175,7 +187,8 @@ Result stuck_sweep(const std::string& label, Network net, const Dataset& test, i
   return r;
 }
 
-Result ber_sweep(Network net, const Dataset& test, double rate, int trials, int64_t naive_trials) {
+Result ber_sweep(const std::string& name, Network net, const Dataset& test, double rate, int trials,
+                 int64_t naive_trials) {
   torch::InferenceMode guard;
   const int64_t full_macs = summarize(net).macs;
   FaultModel f;
@@ -189,7 +202,7 @@ Result ber_sweep(Network net, const Dataset& test, double rate, int trials, int6
   cfg.trials = trials;
   Result r;
   char label[64];
-  std::snprintf(label, sizeof label, "ber lenet5 fp32 %.0e", rate);
+  std::snprintf(label, sizeof label, "ber %s fp32 %.0e", name.c_str(), rate);
   r.label = label;
   std::vector<TrialRow> rows = run_fast(r, net, test, f, cfg, run_ber_sweep, full_macs);
 
@@ -203,9 +216,11 @@ Result ber_sweep(Network net, const Dataset& test, double rate, int trials, int6
     WeightUndoLog log;
     log.apply(sites, set);
     double acc = naive_accuracy(copy, test, cfg.batch_size);
-    if (std::abs(acc - rows[i].accuracy) > 100.0 / test.size() + 1e-9)
-      std::fprintf(stderr, "warning: trial %lld: naive %.2f %% vs fast %.2f %%\n",
+    if (std::abs(acc - rows[i].accuracy) > 100.0 / test.size() + 1e-9) {
+      std::fprintf(stderr, "warning: %s trial %lld: naive %.2f %% vs fast %.2f %%\n", r.label.c_str(),
                    static_cast<long long>(rows[i].trial), acc, rows[i].accuracy);
+      ++r.disagreements;
+    }
     ++r.naive_faults;
   }
   r.naive_seconds = since(t0);
@@ -222,14 +237,15 @@ int main(int argc, char** argv) {
   int trials = 50;
   double rate = 1e-5;
   std::string data_path;
-  bool skip_cnv = false;
+  bool skip_cnv = false, skip_resnet = false;
   app.add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)");
   app.add_option("--images", images, "Fashion-MNIST test images per faulty inference pass");
   app.add_option("--naive-faults", naive_faults, "faults (trials) the naive way runs, evenly spaced");
   app.add_option("--trials", trials, "BER sweep trials");
   app.add_option("--ber", rate, "BER of the sweep");
   app.add_option("--data-path", data_path, "Fashion-MNIST directory");
-  app.add_flag("--skip-cnv", skip_cnv, "leave out the cnv W1A1 stuck sweep (the longest part)");
+  app.add_flag("--skip-cnv", skip_cnv, "leave out the cnv W1A1 sweeps");
+  app.add_flag("--skip-resnet", skip_resnet, "leave out the resnet20 stuck sweep");
   CLI11_PARSE(app, argc, argv);
   try {
     tune_process();
@@ -240,19 +256,34 @@ int main(int argc, char** argv) {
     dc.test_limit = images;
     DatasetSplit data = load_dataset(dc);
     std::vector<Result> results;
+    // The imported CNN: a TorchScript file generated like torch.jit.script exports nn layers.
+    const std::string script = (std::filesystem::temp_directory_path() / "faultscape_bench_cnn.pt").string();
+    test::save_script_cnn(script);
+    auto cnn = [&] { return make_network("torchscript", 0, data.test, 1.0, script); };
+    results.push_back(stuck_sweep("stuck torchscript cnn", cnn(), data.test, naive_faults));
     results.push_back(stuck_sweep("stuck lenet5 float", make_network("lenet5", 0, data.test), data.test, naive_faults));
     if (!skip_cnv)
       results.push_back(stuck_sweep("stuck cnv W1A1", make_network("cnv", 1, data.test), data.test, naive_faults / 4));
-    results.push_back(ber_sweep(make_network("lenet5", 0, data.test), data.test, rate, trials, naive_faults / 2));
+    if (!skip_resnet)
+      results.push_back(
+          stuck_sweep("stuck resnet20 w0.5", make_network("resnet20", 0, data.test, 0.5), data.test, naive_faults / 4));
+    results.push_back(ber_sweep("torchscript cnn", cnn(), data.test, rate, trials, naive_faults / 2));
+    results.push_back(
+        ber_sweep("lenet5", make_network("lenet5", 0, data.test), data.test, rate, trials, naive_faults / 2));
+    if (!skip_cnv)
+      results.push_back(
+          ber_sweep("cnv W1A1", make_network("cnv", 1, data.test), data.test, rate, trials, naive_faults / 4));
+    std::filesystem::remove(script);
 
     std::printf("campaign speed, %lld Fashion-MNIST images, %d threads\n", static_cast<long long>(images), threads);
-    std::printf("%-22s %7s %10s %14s %10s %14s %10s %8s\n", "campaign", "faults", "fast s", "fast inf/s", "eff GF/s",
-                "naive inf/s", "naive GF/s", "speedup");
+    std::printf("%-26s %7s %10s %14s %10s %14s %10s %8s %6s\n", "campaign", "faults", "fast s", "fast inf/s",
+                "eff GF/s", "naive inf/s", "naive GF/s", "speedup", "agree");
     nlohmann::json out = nlohmann::json::array();
     for (const Result& r : results) {
-      std::printf("%-22s %7lld %10.2f %14.0f %10.1f %14.0f %10.1f %7.1fx\n", r.label.c_str(),
+      std::printf("%-26s %7lld %10.2f %14.0f %10.1f %14.0f %10.1f %7.1fx %6s\n", r.label.c_str(),
                   static_cast<long long>(r.faults), r.fast_seconds, r.fast_inferences_per_second,
-                  r.fast_effective_gflops, r.naive_inferences_per_second, r.naive_gflops, r.speedup);
+                  r.fast_effective_gflops, r.naive_inferences_per_second, r.naive_gflops, r.speedup,
+                  r.disagreements == 0 ? "yes" : "NO");
       out.push_back(r.to_json());
     }
     std::printf("%s\n", nlohmann::json{{"bench", "campaign"}, {"threads", threads}, {"results", out}}.dump().c_str());

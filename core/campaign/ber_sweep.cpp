@@ -1,13 +1,15 @@
 // Monte Carlo sweep over fault rates (bit-error rates for bit flips). Each trial samples its
 // faults from (campaign seed, trial index), applies them in place (weights, undone from a log) or
 // during the forward pass (activations), and evaluates only the stages from the first faulty one
-// on, starting from cached golden activations.
+// on, starting from cached golden activations; weight faults skip even the first faulty layer's
+// recomputation where its golden output is cached (campaign/sparse_weight_delta.h).
 #include <torch/torch.h>
 
 #include <climits>
 
 #include "campaign/campaign_loop.h"
 #include "campaign/campaigns.h"
+#include "campaign/sparse_weight_delta.h"
 #include "campaign/statistics.h"
 #include "common/error.h"
 #include "faults/activation_faults.h"
@@ -53,6 +55,8 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
   CampaignLoop loop(io, "ber-sweep", static_cast<int64_t>(groups.size() * rates.size()) * cfg.trials, ev.images(),
                     full_macs);
   nlohmann::json points = nlohmann::json::array();
+  SparseWeightDelta sparse(ev, cfg.cache_mb << 20);
+  int64_t sparse_trials = 0, prefix_trials = 0, golden_trials = 0;  // which evaluation each trial took
 
   for (size_t g = 0; g < groups.size(); ++g) {
     std::vector<WeightSite> wsites;
@@ -81,7 +85,7 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
         } else {
           auto rng = trial_rng(cfg.seed, static_cast<uint64_t>(index));
           TrialMetrics m;
-          int64_t count = 0;
+          int64_t count = 0, executed_macs = 0;  // multiply-adds per image actually run
           int first = INT_MAX;
           if (fault.on_weights()) {
             WeightFaultSet set = sample_weight_faults(wsites, groups[g], rates[r], rng);
@@ -91,7 +95,14 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
               WeightUndoLog log;
               log.apply(wsites, set);
               try {
-                m = ev.run_from(first);
+                if (sparse.applies(first)) {
+                  m = sparse.run(first, executed_macs);
+                  ++sparse_trials;
+                } else {
+                  m = ev.run_from(first);
+                  ++prefix_trials;
+                  for (int s = first; s < static_cast<int>(net->size()); ++s) executed_macs += ev.stage_macs()[s];
+                }
               } catch (...) {
                 log.undo(wsites);
                 throw;
@@ -102,24 +113,25 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
             ActivationFaultSet set = sample_activation_faults(asites, anumel, ev.images(), groups[g], rates[r], rng);
             count = set.noise_sigma > 0 ? -1 : set.count();
             first = set.first_stage();
-            if (first != INT_MAX)
+            if (first != INT_MAX) {
               m = ev.run_from(first, [&](int stage, torch::Tensor& out, int64_t offset) {
                 if (set.hits(stage)) set.apply(stage, out, offset);
               });
+              ++prefix_trials;
+              for (int s = first; s < static_cast<int>(net->size()); ++s) executed_macs += ev.stage_macs()[s];
+            }
           }
-          int64_t executed_macs = 0;
-          if (first == INT_MAX)
+          if (first == INT_MAX) {
             m = ev.score(ev.golden_predictions(), 0);  // no fault drawn: the golden result
-          else
-            for (int s = first; s < static_cast<int>(net->size()); ++s)
-              executed_macs += ev.stage_macs()[s] * ev.images();
+            ++golden_trials;
+          }
           nlohmann::json metrics = m.to_json();
           metrics["drop"] = ev.golden_accuracy() - m.accuracy;
           metrics["faults"] = count;
           metrics["first_stage"] = first == INT_MAX ? -1 : first;
           row = {index, {{"rate", rates[r]}, {"rate_index", r}, {"trial", t}, {"layer", layer}}, m.accuracy, metrics};
           io.recorder.add(row);
-          loop.evaluated(1, executed_macs);
+          loop.evaluated(1, executed_macs * ev.images());
         }
         acc.push_back(row.accuracy);
         sdc.push_back(row.metrics.value("sdc_rate", 0.0));
@@ -151,6 +163,8 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
                             {"points", points},
                             {"pairing_key", pairing_key(fault, cfg, net)}};
   loop.write_throughput(summary);
+  summary["paths"] = {
+      {"sparse_weight_delta", sparse_trials}, {"prefix", prefix_trials}, {"no_fault_drawn", golden_trials}};
   return summary;
 }
 

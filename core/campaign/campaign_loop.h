@@ -27,6 +27,7 @@ class CampaignLoop {
   void evaluated(int64_t trials, int64_t executed_macs);
 
   int64_t done() const { return done_; }
+  int64_t evaluated_trials() const { return evaluated_; }
   // evaluated_now, seconds, faulty_inferences_per_second, executed_gflops, effective_gflops.
   void write_throughput(nlohmann::json& summary) const;
 

@@ -81,10 +81,20 @@ TrialMetrics FaultyEvaluator::run_from(int first, const Hook& hook) {
   torch::InferenceMode inference;
   int start = cached_at_or_before(std::min<int>(first, static_cast<int>(net_->size()) - 1));
   torch::Tensor source = start == 0 ? images_ : cache_[start];
+  return run_batches(
+      [&](int64_t off, int64_t len) { return forward_from(start, source.narrow(0, off, len), off, hook); });
+}
+
+TrialMetrics FaultyEvaluator::run_after(int stage, const std::function<torch::Tensor(int64_t, int64_t)>& output) {
+  torch::InferenceMode inference;
+  return run_batches([&](int64_t off, int64_t len) { return forward_from(stage + 1, output(off, len), off); });
+}
+
+TrialMetrics FaultyEvaluator::run_batches(const std::function<torch::Tensor(int64_t, int64_t)>& logits_of) {
   std::vector<torch::Tensor> preds;
   int64_t nonfinite = 0;
   for (int64_t off = 0; off < images(); off += batch_size_) {
-    torch::Tensor logits = forward_from(start, source.narrow(0, off, std::min(batch_size_, images() - off)), off, hook);
+    torch::Tensor logits = logits_of(off, std::min(batch_size_, images() - off));
     nonfinite += (~torch::isfinite(logits)).any(1).sum().item<int64_t>();
     preds.push_back(logits.argmax(1));
   }

@@ -43,6 +43,8 @@ class FaultyEvaluator {
   // Runs stages [first, end) from the golden input of `first` (uses the nearest cached stage
   // at or before it) with the network's current weights; the hook sees every stage output.
   TrialMetrics run_from(int first, const Hook& hook = nullptr);
+  // Like run_from(stage + 1) but stage `stage`'s output comes from `output(offset, len)`, batch by batch.
+  TrialMetrics run_after(int stage, const std::function<torch::Tensor(int64_t offset, int64_t len)>& output);
   // Runs stages [first, end) on a given input of stage `first` (batch of images [offset, offset+B)).
   torch::Tensor forward_from(int first, torch::Tensor x, int64_t offset, const Hook& hook = nullptr);
   TrialMetrics score(const torch::Tensor& predictions, int64_t nonfinite) const;
@@ -51,6 +53,8 @@ class FaultyEvaluator {
 
  private:
   int cached_at_or_before(int s) const;
+  // Scores the logits that `logits_of(offset, len)` gives for every batch of images.
+  TrialMetrics run_batches(const std::function<torch::Tensor(int64_t offset, int64_t len)>& logits_of);
 
   Network net_;
   torch::Tensor images_, labels_, golden_;

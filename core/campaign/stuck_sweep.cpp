@@ -1,14 +1,18 @@
 // FAT Algorithm 1, fast. For every stuck value, selected layer and channel (pixel, element) the
 // test set is evaluated with that fault. Three savings over the naive loop, all exact:
 //  - prefix reuse: the golden output of the faulty layer is computed once per layer;
-//  - delta evaluation: a stuck channel c changes only channel c of the next linear layer's input
-//    (pooling and flattening act per channel), so that layer's pre-activation is the cached golden
-//    one plus the layer applied to the one-channel difference: Z' = Z + W[:, c] * (local(v) - local(x_c));
+//  - delta evaluation (campaign/delta_plan.h): a stuck channel c changes only channel c of the next
+//    linear layer's input (pooling, flattening, element-wise activations and batch norm act per
+//    channel), so that layer's pre-activation is the cached golden one plus the layer applied to the
+//    one-channel difference: Z' = Z + W[:, c] * (local(v) - local(x_c));
 //  - fault batching: several fault instances are stacked along the batch dimension per pass.
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "campaign/campaign_loop.h"
 #include "campaign/campaigns.h"
+#include "campaign/delta_plan.h"
 #include "campaign/statistics.h"
 #include "common/error.h"
 #include "faults/activation_faults.h"
@@ -41,46 +45,6 @@ struct Tally {
     return {100.0 * correct / n, 100.0 * sdc / n, 100.0 * critical / n, nonfinite};
   }
 };
-
-// How the stages after a site let a one-channel change through to the next linear layer.
-struct DeltaPlan {
-  bool valid = false;
-  std::vector<int> local;  // channel-wise stages (pooling, flattening) between site and target
-  int target = -1;         // the stage whose first module is the linear layer
-  QuantConv2dImpl* conv = nullptr;
-  QuantLinearImpl* linear = nullptr;
-};
-
-bool channel_local(const Stage& st) {
-  for (const auto& m : st.module->children()) {
-    auto* p = m.get();
-    if (!dynamic_cast<torch::nn::MaxPool2dImpl*>(p) && !dynamic_cast<torch::nn::AvgPool2dImpl*>(p) &&
-        !dynamic_cast<torch::nn::AdaptiveAvgPool2dImpl*>(p) && !dynamic_cast<torch::nn::FlattenImpl*>(p))
-      return false;
-  }
-  return true;
-}
-
-DeltaPlan plan_delta(Network& net, int site_stage) {
-  DeltaPlan plan;
-  int s = site_stage + 1;
-  for (; s < static_cast<int>(net->size()) && channel_local(net->stage(s)); ++s) plan.local.push_back(s);
-  if (s >= static_cast<int>(net->size())) return plan;
-  auto first = net->stage(s).module->children();
-  if (first.empty()) return plan;
-  plan.conv = dynamic_cast<QuantConv2dImpl*>(first[0].get());
-  plan.linear = dynamic_cast<QuantLinearImpl*>(first[0].get());
-  plan.target = s;
-  plan.valid = plan.linear || (plan.conv && plan.conv->conv->options.groups() == 1);
-  return plan;
-}
-
-// Runs modules [1, end) of a stage: what follows its linear layer (batch norm, activation).
-torch::Tensor rest_of_stage(torch::nn::Sequential seq, torch::Tensor z) {
-  auto it = seq->begin();
-  for (++it; it != seq->end(); ++it) z = it->forward<torch::Tensor>(z);
-  return z;
-}
 
 std::vector<Instance> enumerate(FaultyEvaluator& ev, const std::vector<ActivationSite>& sites, const FaultModel& f,
                                 const CampaignConfig& cfg) {
@@ -230,29 +194,29 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
     }
   }
 
+  nlohmann::json paths = nlohmann::json::object();  // per site: which evaluation ran, and why
+  if (f.mapping == "loopback") paths["all"] = "prefix (a loopback fault hits channels of every layer)";
   for (size_t si = 0; si < sites.size() && f.mapping != "loopback"; ++si) {
     std::vector<const Instance*> mine;
     for (const Instance* in : todo)
       if (in->site == static_cast<int>(si)) mine.push_back(in);
-    if (mine.empty()) continue;
     const int s = sites[si].stage;
+    // A channel or element fault changes one channel: delta evaluation; a pixel fault all of them.
+    DeltaPlan plan;
+    if (f.granularity == "pixel")
+      plan.reason = "a pixel fault hits every channel";
+    else
+      plan = plan_delta(net, s);
+    paths[sites[si].name] = plan.valid ? "delta" : "prefix (" + plan.reason + ")";
+    if (mine.empty()) continue;
     torch::Tensor x = ev.stage_input(s + 1);  // golden output of the faulty layer
-    DeltaPlan plan = f.granularity == "channel" ? plan_delta(net, s) : DeltaPlan{};
-    torch::Tensor local_golden, z_golden, weight;
-    int64_t per_channel = 1;
-    if (plan.valid) {
-      local_golden = ev.stage_input(plan.target);  // the linear layer's golden input
-      std::vector<torch::Tensor> z;
-      for (int64_t off = 0; off < n; off += chunk) {
-        torch::Tensor in = local_golden.narrow(0, off, std::min(chunk, n - off));
-        z.push_back(plan.conv ? plan.conv->forward(in) : plan.linear->forward(in));
-      }
-      z_golden = torch::cat(z);
-      weight = plan.conv ? plan.conv->effective_weight() : plan.linear->effective_weight();
-      if (plan.linear) per_channel = local_golden.size(1) / x.size(1);
-    }
-    const Stage* target = plan.valid ? &net->stage(plan.target) : nullptr;
-    int64_t target_in_channels = plan.valid ? (plan.conv ? weight.size(1) : x.size(1)) : 1;
+    std::optional<ChannelDelta> delta;
+    if (plan.valid) delta.emplace(net, plan, x, ev.stage_input(plan.target), chunk);
+    int64_t macs = 0;  // per image and fault
+    if (delta)
+      macs = delta->macs_per_image(ev.stage_macs());
+    else
+      for (int t = s + 1; t < static_cast<int>(net->size()); ++t) macs += ev.stage_macs()[t];
 
     for (size_t b = 0; b < mine.size(); b += k_batch) {
       const size_t k = std::min<size_t>(k_batch, mine.size() - b);
@@ -262,44 +226,21 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
         std::vector<torch::Tensor> stacked;
         for (size_t j = 0; j < k; ++j) {
           const StuckFault& sf = mine[b + j]->faults.front();
-          if (plan.valid) {
-            torch::Tensor xc = x.narrow(0, off, len).narrow(1, sf.channel, 1);
-            torch::Tensor faulty = torch::full_like(xc, sf.value), golden_local = xc;
-            for (int ls : plan.local) {
-              faulty = net->forward_range(faulty, ls, ls + 1);
-              golden_local = net->forward_range(golden_local, ls, ls + 1);
-            }
-            torch::Tensor d = faulty - golden_local;
-            torch::Tensor z = z_golden.narrow(0, off, len);
-            if (plan.conv) {
-              const auto& o = plan.conv->conv->options;
-              z = z + torch::conv2d(d, weight.narrow(1, sf.channel, 1), {}, o.stride(),
-                                    c10::get<torch::ExpandingArray<2>>(o.padding()), o.dilation(), 1);
-            } else {
-              z = z + d.reshape({len, -1}).matmul(weight.narrow(1, sf.channel * per_channel, per_channel).t());
-            }
-            stacked.push_back(z);
+          if (delta) {
+            delta->add(sf, off, len);
           } else {
             torch::Tensor xf = x.narrow(0, off, len).clone();
             sf.apply(xf);
             stacked.push_back(xf);
           }
         }
-        torch::Tensor batch = torch::cat(stacked);
-        torch::Tensor logits = plan.valid ? ev.forward_from(plan.target + 1, rest_of_stage(target->module, batch), off)
-                                          : ev.forward_from(s + 1, batch, off);
+        torch::Tensor logits = delta ? ev.forward_from(delta->target() + 1, delta->take_output(), off)
+                                     : ev.forward_from(s + 1, torch::cat(stacked), off);
         for (size_t j = 0; j < k; ++j)
           tally[j].add(logits.narrow(0, j * len, len), labels.narrow(0, off, len), golden.narrow(0, off, len));
       }
       for (size_t j = 0; j < k; ++j) {
         record(*mine[b + j], tally[j]);
-        int64_t macs = 0;
-        if (plan.valid) {
-          macs = ev.stage_macs()[plan.target] / std::max<int64_t>(1, target_in_channels);
-          for (int t = plan.target + 1; t < static_cast<int>(net->size()); ++t) macs += ev.stage_macs()[t];
-        } else {
-          for (int t = s + 1; t < static_cast<int>(net->size()); ++t) macs += ev.stage_macs()[t];
-        }
         loop.evaluated(1, macs * n);
       }
       progress(static_cast<int64_t>(k));
@@ -314,6 +255,7 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
   summary["images"] = n;
   summary["faults"] = total;
   loop.write_throughput(summary);
+  summary["paths"] = paths;
   summary["pairing_key"] = pairing_key(f, cfg, net);
   return summary;
 }

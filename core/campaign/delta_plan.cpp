@@ -1,0 +1,164 @@
+#include "campaign/delta_plan.h"
+
+#include <torch/torch.h>
+
+#include "models/script_stage.h"
+
+namespace faultscape {
+namespace {
+
+bool channel_local_module(torch::nn::Module* p) {
+  return dynamic_cast<torch::nn::MaxPool2dImpl*>(p) || dynamic_cast<torch::nn::AvgPool2dImpl*>(p) ||
+         dynamic_cast<torch::nn::AdaptiveAvgPool2dImpl*>(p) || dynamic_cast<torch::nn::AdaptiveMaxPool2dImpl*>(p) ||
+         dynamic_cast<torch::nn::FlattenImpl*>(p) || dynamic_cast<torch::nn::ReLUImpl*>(p) ||
+         dynamic_cast<torch::nn::DropoutImpl*>(p) || dynamic_cast<torch::nn::IdentityImpl*>(p) ||
+         dynamic_cast<torch::nn::BatchNorm2dImpl*>(p);
+}
+
+bool channel_local(const Stage& st) {
+  if (st.module->is_empty()) return false;
+  bool native = true;
+  for (const auto& m : st.module->children()) native = native && channel_local_module(m.get());
+  // Imported parameter-free stages were checked channel by channel at import (models/script_layers.h).
+  const bool checked_script = st.module->children().size() == 1 &&
+                              dynamic_cast<ScriptStageImpl*>(st.module->children()[0].get()) &&
+                              (st.kind == "activation" || st.kind == "pool" || st.kind == "flatten");
+  return native || checked_script;
+}
+
+}  // namespace
+
+DeltaPlan plan_delta(Network& net, int site_stage) {
+  DeltaPlan plan;
+  int s = site_stage + 1;
+  for (; s < static_cast<int>(net->size()) && channel_local(net->stage(s)); ++s) plan.local.push_back(s);
+  if (s >= static_cast<int>(net->size())) {
+    plan.reason = "no linear layer after the site";
+    return plan;
+  }
+  const Stage& next = net->stage(s);
+  auto first = next.module->children();
+  if (!first.empty()) {
+    plan.conv = dynamic_cast<QuantConv2dImpl*>(first[0].get());
+    plan.linear = dynamic_cast<QuantLinearImpl*>(first[0].get());
+  }
+  plan.block = first.empty() ? nullptr : dynamic_cast<ResidualBlock*>(first[0].get());
+  if (plan.block) {
+    plan.conv = &plan.block->first_conv();
+    if (plan.block->shortcut_conv() && plan.block->shortcut_conv()->conv->options.groups() != 1) plan.conv = nullptr;
+  }
+  plan.target = s;
+  plan.valid = plan.linear || (plan.conv && plan.conv->conv->options.groups() == 1);
+  if (!plan.valid)
+    plan.reason = "stage \"" + next.name + "\" (" + next.kind + ") after the site mixes channels and does not start " +
+                  "with a convolution or linear layer";
+  return plan;
+}
+
+namespace {
+
+// Stage `s` (channel-local) applied to channel c alone: x is [N, 1, ...].
+torch::Tensor forward_channel(Network& net, int s, torch::Tensor x, int64_t c) {
+  torch::nn::Sequential seq = net->stage(s).module;
+  for (auto& m : *seq) {
+    if (auto* bn = m.ptr()->as<torch::nn::BatchNorm2d>()) {
+      // Batch norm in eval is an affine map per channel: channel c's statistics and parameters.
+      auto slice = [c](const torch::Tensor& t) { return t.defined() ? t.narrow(0, c, 1) : t; };
+      x = torch::batch_norm(x, slice(bn->weight), slice(bn->bias), slice(bn->running_mean), slice(bn->running_var),
+                            false, 0.0, bn->options.eps(), false);
+    } else {
+      x = m.forward<torch::Tensor>(x);
+    }
+  }
+  return x;
+}
+
+torch::Tensor conv_one_channel(QuantConv2dImpl& conv, const torch::Tensor& d, const torch::Tensor& weight, int64_t c) {
+  const auto& o = conv.conv->options;
+  return torch::conv2d(d, weight.narrow(1, c, 1), {}, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
+                       o.dilation(), 1);
+}
+
+// Runs `f` on the images chunk by chunk and concatenates.
+template <class F>
+torch::Tensor chunked(const torch::Tensor& x, int64_t chunk, F f) {
+  std::vector<torch::Tensor> parts;
+  for (int64_t off = 0; off < x.size(0); off += chunk)
+    parts.push_back(f(x.narrow(0, off, std::min(chunk, x.size(0) - off))));
+  return torch::cat(parts);
+}
+
+}  // namespace
+
+torch::Tensor rest_of_stage(torch::nn::Sequential seq, torch::Tensor z) {
+  auto it = seq->begin();
+  for (++it; it != seq->end(); ++it) z = it->forward<torch::Tensor>(z);
+  return z;
+}
+
+ChannelDelta::ChannelDelta(Network& net, DeltaPlan plan, torch::Tensor site_output, torch::Tensor target_input,
+                           int64_t chunk)
+    : net_(net), plan_(std::move(plan)), x_(std::move(site_output)), local_golden_(std::move(target_input)) {
+  z_golden_ = chunked(local_golden_, chunk, [&](const torch::Tensor& in) {
+    return plan_.conv ? plan_.conv->forward(in) : plan_.linear->forward(in);
+  });
+  weight_ = plan_.conv ? plan_.conv->effective_weight() : plan_.linear->effective_weight();
+  if (plan_.linear) per_channel_ = local_golden_[0].numel() / x_.size(1);
+  if (plan_.block) {
+    s_golden_ = chunked(local_golden_, chunk, [&](const torch::Tensor& in) { return plan_.block->shortcut_of(in); });
+    if (QuantConv2dImpl* sc = plan_.block->shortcut_conv()) {
+      shortcut_weight_ = sc->effective_weight();
+      // Batch norm in eval: gamma / sqrt(var + eps) scales a change of its input.
+      torch::nn::BatchNorm2dImpl* bn = plan_.block->shortcut_norm();
+      torch::Tensor inv = (bn->running_var + bn->options.eps()).rsqrt();
+      shortcut_scale_ = (bn->weight.defined() ? bn->weight * inv : inv).view({1, -1, 1, 1});
+    }
+  }
+}
+
+void ChannelDelta::add(const StuckFault& f, int64_t off, int64_t len) {
+  torch::Tensor xc = x_.narrow(0, off, len).narrow(1, f.channel, 1);
+  torch::Tensor faulty = xc.clone(), golden_local = xc;
+  StuckFault in_channel = f;
+  in_channel.channel = 0;  // the same fault on the one-channel slice
+  in_channel.apply(faulty);
+  for (int ls : plan_.local) {
+    faulty = forward_channel(net_, ls, faulty, f.channel);
+    golden_local = forward_channel(net_, ls, golden_local, f.channel);
+  }
+  torch::Tensor d = faulty - golden_local;
+  torch::Tensor z = z_golden_.narrow(0, off, len);
+  if (plan_.conv)
+    z_.push_back(z + conv_one_channel(*plan_.conv, d, weight_, f.channel));
+  else
+    z_.push_back(z + d.reshape({len, -1}).matmul(weight_.narrow(1, f.channel * per_channel_, per_channel_).t()));
+  if (!plan_.block) return;
+  if (QuantConv2dImpl* sc = plan_.block->shortcut_conv()) {
+    s_.push_back(s_golden_.narrow(0, off, len) +
+                 shortcut_scale_ * conv_one_channel(*sc, d, shortcut_weight_, f.channel));
+  } else {
+    torch::Tensor s = local_golden_.narrow(0, off, len).clone();  // identity: the faulty channel itself
+    s.narrow(1, f.channel, 1).copy_(faulty);
+    s_.push_back(s);
+  }
+}
+
+torch::Tensor ChannelDelta::take_output() {
+  torch::Tensor z = torch::cat(z_);
+  torch::Tensor out =
+      plan_.block ? plan_.block->finish(z, torch::cat(s_)) : rest_of_stage(net_->stage(plan_.target).module, z);
+  z_.clear();
+  s_.clear();
+  return out;
+}
+
+int64_t ChannelDelta::macs_per_image(const std::vector<int64_t>& stage_macs) const {
+  const int64_t in_channels = std::max<int64_t>(1, x_.size(1));
+  int64_t linear = plan_.conv ? plan_.conv->last_macs : plan_.linear->last_macs;
+  if (plan_.block && plan_.block->shortcut_conv()) linear += plan_.block->shortcut_conv()->last_macs;
+  int64_t macs = stage_macs[plan_.target] - linear + linear / in_channels;
+  for (size_t t = plan_.target + 1; t < stage_macs.size(); ++t) macs += stage_macs[t];
+  return macs;
+}
+
+}  // namespace faultscape
