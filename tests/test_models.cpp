@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "runtime/runtime.h"
+#include "models/max_pool.h"
 #include "models/model_io.h"
 #include "models/summary.h"
 #include "models/zoo.h"
@@ -79,6 +80,26 @@ class TestModels : public QObject {
   void initTestCase() {
     tune_process();
     set_threads(2);
+  }
+
+  // The fast max pool gives exactly LibTorch's values, NaN and infinities included, and falls back
+  // to max_pool2d for windows that overlap or pad.
+  void maxPoolEqualsLibTorch() {
+    torch::manual_seed(2);
+    torch::Tensor x = torch::randn({3, 4, 11, 9});
+    x[0][1][2][3] = std::numeric_limits<float>::quiet_NaN();
+    x[1][2][5][5] = std::numeric_limits<float>::infinity();
+    x[2][0][0][0] = -std::numeric_limits<float>::infinity();
+    for (auto options : {torch::nn::MaxPool2dOptions(2).stride(2), torch::nn::MaxPool2dOptions(3).stride(3),
+                         torch::nn::MaxPool2dOptions({2, 3}).stride({2, 3}), torch::nn::MaxPool2dOptions(3).stride(2),
+                         torch::nn::MaxPool2dOptions(2).stride(2).padding(1)}) {
+      torch::Tensor expect = torch::max_pool2d(x, *options.kernel_size(), *options.stride(), *options.padding(),
+                                               *options.dilation(), options.ceil_mode());
+      torch::Tensor got = MaxPool(options)->forward(x);
+      QCOMPARE(got.sizes(), expect.sizes());
+      QVERIFY(torch::equal(got.isnan(), expect.isnan()));
+      QVERIFY(torch::equal(got.nan_to_num(0), expect.nan_to_num(0)));
+    }
   }
 
   void zooNames() {

@@ -2,17 +2,18 @@
 
 #include <torch/torch.h>
 
+#include "models/max_pool.h"
 #include "models/script_stage.h"
 
 namespace faultscape {
 namespace {
 
 bool channel_local_module(torch::nn::Module* p) {
-  return dynamic_cast<torch::nn::MaxPool2dImpl*>(p) || dynamic_cast<torch::nn::AvgPool2dImpl*>(p) ||
-         dynamic_cast<torch::nn::AdaptiveAvgPool2dImpl*>(p) || dynamic_cast<torch::nn::AdaptiveMaxPool2dImpl*>(p) ||
-         dynamic_cast<torch::nn::FlattenImpl*>(p) || dynamic_cast<torch::nn::ReLUImpl*>(p) ||
-         dynamic_cast<torch::nn::DropoutImpl*>(p) || dynamic_cast<torch::nn::IdentityImpl*>(p) ||
-         dynamic_cast<torch::nn::BatchNorm2dImpl*>(p);
+  return dynamic_cast<torch::nn::MaxPool2dImpl*>(p) || dynamic_cast<MaxPoolImpl*>(p) ||
+         dynamic_cast<torch::nn::AvgPool2dImpl*>(p) || dynamic_cast<torch::nn::AdaptiveAvgPool2dImpl*>(p) ||
+         dynamic_cast<torch::nn::AdaptiveMaxPool2dImpl*>(p) || dynamic_cast<torch::nn::FlattenImpl*>(p) ||
+         dynamic_cast<torch::nn::ReLUImpl*>(p) || dynamic_cast<torch::nn::DropoutImpl*>(p) ||
+         dynamic_cast<torch::nn::IdentityImpl*>(p) || dynamic_cast<torch::nn::BatchNorm2dImpl*>(p);
 }
 
 bool channel_local(const Stage& st) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "models/max_pool.h"
 #include "common/error.h"
 #include "models/channel_layers.h"
 #include "models/threshold_relu.h"
@@ -32,9 +33,9 @@ bool shrink_batch_norm(torch::nn::Module* m, const torch::Tensor& index) {
 bool passes_channels(const Stage& s) {
   for (const auto& m : s.module->children()) {
     auto* p = m.get();
-    if (!dynamic_cast<torch::nn::MaxPool2dImpl*>(p) && !dynamic_cast<torch::nn::AvgPool2dImpl*>(p) &&
-        !dynamic_cast<torch::nn::AdaptiveAvgPool2dImpl*>(p) && !dynamic_cast<torch::nn::FlattenImpl*>(p) &&
-        !dynamic_cast<torch::nn::DropoutImpl*>(p))
+    if (!dynamic_cast<torch::nn::MaxPool2dImpl*>(p) && !dynamic_cast<MaxPoolImpl*>(p) &&
+        !dynamic_cast<torch::nn::AvgPool2dImpl*>(p) && !dynamic_cast<torch::nn::AdaptiveAvgPool2dImpl*>(p) &&
+        !dynamic_cast<torch::nn::FlattenImpl*>(p) && !dynamic_cast<torch::nn::DropoutImpl*>(p))
       return false;
   }
   return true;

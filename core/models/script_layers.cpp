@@ -4,6 +4,7 @@
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/torch.h>
 
+#include "models/max_pool.h"
 #include "models/script_stage.h"
 #include "quant/quant_layers.h"
 
@@ -144,6 +145,29 @@ std::optional<AdoptedLayer> adopt_batch_norm(const torch::jit::Module& child,
   return AdoptedLayer{"norm", torch::nn::Sequential(bn)};
 }
 
+// ReLU, max pooling and flattening as native modules (no TorchScript interpreter per call, and the
+// fast max pool of models/max_pool.h).
+std::optional<AdoptedLayer> adopt_parameter_free(const torch::jit::Module& child) {
+  if (find_op(child, "aten::relu") || find_op(child, "aten::relu_"))
+    return AdoptedLayer{"activation", torch::nn::Sequential(torch::nn::ReLU())};
+  if (find_op(child, "aten::flatten")) return AdoptedLayer{"flatten", torch::nn::Sequential(torch::nn::Flatten())};
+  // aten::max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+  Op n = find_op(child, "aten::max_pool2d");
+  if (!n) return std::nullopt;
+  auto kernel = int_list(n.input(1)), stride = int_list(n.input(2)), padding = int_list(n.input(3));
+  auto dilation = int_list(n.input(4));
+  auto ceil = torch::jit::toIValue(n.input(5));
+  if (!kernel || !stride || !padding || !dilation || !ceil || !ceil->isBool() || kernel->size() != 2)
+    return std::nullopt;
+  if (stride->empty()) stride = kernel;  // F.max_pool2d's default
+  auto options = torch::nn::MaxPool2dOptions({(*kernel)[0], (*kernel)[1]})
+                     .stride({(*stride)[0], (*stride)[1]})
+                     .padding({(*padding)[0], (*padding)[1]})
+                     .dilation({(*dilation)[0], (*dilation)[1]})
+                     .ceil_mode(ceil->toBool());
+  return AdoptedLayer{"pool", torch::nn::Sequential(MaxPool(options))};
+}
+
 // What a parameter-free child does to one channel, checked on the probe: the child applied to
 // channel c alone must give exactly channel c of its output on all channels.
 std::string channel_behaviour(torch::jit::Module child, const torch::Tensor& probe, const torch::Tensor& out) {
@@ -178,6 +202,7 @@ AdoptedLayer adopt_script_layer(const torch::jit::Module& module, const torch::T
       adopted = adopt_conv(child, tensors);
       if (!adopted) adopted = adopt_linear(child, tensors);
       if (!adopted) adopted = adopt_batch_norm(child, tensors);
+      if (!adopted && tensors.empty()) adopted = adopt_parameter_free(child);
     } catch (const std::exception&) {
       adopted.reset();  // an operation we read wrongly: keep the scripted child
     }

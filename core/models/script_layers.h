@@ -3,7 +3,8 @@
 //  - a child whose forward is one convolution / linear / batch-norm operation on its own "weight"
 //    (and "bias", running statistics) becomes Faultscape's QuantConv2d / QuantLinear (float) or a
 //    BatchNorm2d holding a copy of those tensors;
-//  - a child without parameters is classified by what it does to one channel: "activation"
+//  - ReLU, max pooling and flattening become native modules; any other child without parameters is
+//    classified by what it does to one channel: "activation"
 //    (element-wise: ReLU, LeakyReLU, dropout in eval, ...), "pool" (per-channel pooling) or
 //    "flatten"; such stages let a one-channel change through without mixing channels.
 // Every adoption is checked on a probe input (the child's real input for random images): the

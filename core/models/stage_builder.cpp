@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "models/max_pool.h"
 #include "common/error.h"
 #include "quant/quant_layers.h"
 #include "quant/quantizer.h"
@@ -43,7 +44,7 @@ void StageBuilder::conv(const std::string& name, int64_t out, int64_t kernel, in
 
 void StageBuilder::pool(const std::string& name, int64_t kernel) {
   if (shape_.size() != 3 || shape_[1] < kernel || shape_[2] < kernel) return;
-  torch::nn::Sequential seq(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(kernel).stride(kernel)));
+  torch::nn::Sequential seq(MaxPool(torch::nn::MaxPool2dOptions(kernel).stride(kernel)));
   net_.add_stage(name, "pool", seq);
   shape_ = {shape_[0], shape_[1] / kernel, shape_[2] / kernel};
 }
