@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <cstdio>
 #include <string>
@@ -45,18 +46,25 @@ namespace {
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// CPU seconds of the whole process (all threads). On a shared machine wall time depends on what
+// else runs; CPU time at --threads 1 does not, so the CPU-time ratio is the robust one there.
+double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
 struct Result {
   std::string label;
   int64_t faults = 0;  // faults (stuck sweep) or trials (BER sweep) of the campaign
   int64_t images = 0;
   double fast_seconds = 0;  // the whole campaign
+  double fast_cpu_seconds = 0;
   double fast_inferences_per_second = 0;
   double fast_effective_gflops = 0;
   int64_t naive_faults = 0;  // how many the naive way ran
   double naive_seconds = 0;
+  double naive_cpu_seconds = 0;
   double naive_inferences_per_second = 0;
   double naive_gflops = 0;
-  double speedup = 0;
+  double speedup = 0;         // wall-time ratio
+  double cpu_speedup = 0;     // CPU-time ratio
   int64_t disagreements = 0;  // sampled trials where fast and naive differ by more than one image
   nlohmann::json to_json() const {
     return {{"campaign", label},
@@ -70,6 +78,7 @@ struct Result {
             {"naive_faulty_inferences_per_second", naive_inferences_per_second},
             {"naive_gflops", naive_gflops},
             {"speedup", speedup},
+            {"cpu_speedup", cpu_speedup},
             {"agreement", disagreements == 0}};
   }
 };
@@ -133,6 +142,7 @@ void finish(Result& r, int64_t full_macs) {
   r.naive_inferences_per_second = r.images / per_fault_naive;
   r.naive_gflops = 2.0 * full_macs * r.naive_inferences_per_second / 1e9;
   r.speedup = per_fault_naive / per_fault_fast;
+  r.cpu_speedup = (r.naive_cpu_seconds / r.naive_faults) / (r.fast_cpu_seconds / r.faults);
 }
 
 // Runs one engine campaign (golden pass and cache included in the time) and fills the fast side
@@ -142,12 +152,14 @@ std::vector<TrialRow> run_fast(Result& r, Network& net, const Dataset& test, con
                                const CampaignConfig& cfg, CampaignFn campaign, int64_t full_macs) {
   r.images = test.size();
   auto t0 = Clock::now();
+  const double c0 = cpu_seconds();
   FaultyEvaluator ev(net, test.images, test.labels, cfg.batch_size, cfg.cache_mb << 20);
   TrialRecorder recorder(nullptr, 0, nullptr,
                          cfg.kind == "stuck_sweep" ? RecordKind::StuckTrial : RecordKind::BerTrial);
   CampaignIO io{recorder, nullptr, nullptr};
   campaign(ev, f, cfg, io);
   r.fast_seconds = since(t0);
+  r.fast_cpu_seconds = cpu_seconds() - c0;
   std::vector<TrialRow> trials = recorder.all();
   r.faults = static_cast<int64_t>(trials.size());
   r.fast_inferences_per_second = r.faults * r.images / r.fast_seconds;
@@ -170,6 +182,7 @@ Result stuck_sweep(const std::string& label, Network net, const Dataset& test, i
 
   // The same faults, the naive way, on an evenly spaced sample of the sweep's trials.
   auto t0 = Clock::now();
+  const double c0 = cpu_seconds();
   for (int64_t i : evenly_spaced(static_cast<int64_t>(trials.size()), naive_faults)) {
     const nlohmann::json& p = trials[i].params;
     StuckFault fault{p.at("stage").get<int>(), p.at("channel").get<int64_t>(), -1, -1, p.at("value").get<double>()};
@@ -183,6 +196,7 @@ Result stuck_sweep(const std::string& label, Network net, const Dataset& test, i
     ++r.naive_faults;
   }
   r.naive_seconds = since(t0);
+  r.naive_cpu_seconds = cpu_seconds() - c0;
   finish(r, full_macs);
   return r;
 }
@@ -208,6 +222,7 @@ Result ber_sweep(const std::string& name, Network net, const Dataset& test, doub
 
   // Naive: a model copy per trial, the trial's faults flipped in the copy, a full forward pass.
   auto t0 = Clock::now();
+  const double c0 = cpu_seconds();
   for (int64_t i : evenly_spaced(static_cast<int64_t>(rows.size()), naive_trials)) {
     Network copy = copy_network(net, test);
     std::vector<WeightSite> sites = weight_sites(copy, f);
@@ -224,6 +239,7 @@ Result ber_sweep(const std::string& name, Network net, const Dataset& test, doub
     ++r.naive_faults;
   }
   r.naive_seconds = since(t0);
+  r.naive_cpu_seconds = cpu_seconds() - c0;
   finish(r, full_macs);
   return r;
 }
@@ -237,15 +253,15 @@ int main(int argc, char** argv) {
   int trials = 50;
   double rate = 1e-5;
   std::string data_path;
-  bool skip_cnv = false, skip_resnet = false;
+  std::string models = "cnn,lenet5,cnv,resnet20";
   app.add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)");
   app.add_option("--images", images, "Fashion-MNIST test images per faulty inference pass");
   app.add_option("--naive-faults", naive_faults, "faults (trials) the naive way runs, evenly spaced");
   app.add_option("--trials", trials, "BER sweep trials");
   app.add_option("--ber", rate, "BER of the sweep");
   app.add_option("--data-path", data_path, "Fashion-MNIST directory");
-  app.add_flag("--skip-cnv", skip_cnv, "leave out the cnv W1A1 sweeps");
-  app.add_flag("--skip-resnet", skip_resnet, "leave out the resnet20 stuck sweep");
+  app.add_option("--models", models,
+                 "comma-separated rows to run: cnn (the imported TorchScript CNN), lenet5, cnv (W1A1), resnet20");
   CLI11_PARSE(app, argc, argv);
   try {
     tune_process();
@@ -256,33 +272,38 @@ int main(int argc, char** argv) {
     dc.test_limit = images;
     DatasetSplit data = load_dataset(dc);
     std::vector<Result> results;
+    auto wanted = [&](const char* name) { return models.find(name) != std::string::npos; };
     // The imported CNN: a TorchScript file generated like torch.jit.script exports nn layers.
     const std::string script = (std::filesystem::temp_directory_path() / "faultscape_bench_cnn.pt").string();
     test::save_script_cnn(script);
     auto cnn = [&] { return make_network("torchscript", 0, data.test, 1.0, script); };
-    results.push_back(stuck_sweep("stuck torchscript cnn", cnn(), data.test, naive_faults));
-    results.push_back(stuck_sweep("stuck lenet5 float", make_network("lenet5", 0, data.test), data.test, naive_faults));
-    if (!skip_cnv)
+    if (wanted("cnn")) results.push_back(stuck_sweep("stuck torchscript cnn", cnn(), data.test, naive_faults));
+    if (wanted("lenet5"))
+      results.push_back(
+          stuck_sweep("stuck lenet5 float", make_network("lenet5", 0, data.test), data.test, naive_faults));
+    if (wanted("cnv"))
       results.push_back(stuck_sweep("stuck cnv W1A1", make_network("cnv", 1, data.test), data.test, naive_faults / 4));
-    if (!skip_resnet)
+    if (wanted("resnet20"))
       results.push_back(
           stuck_sweep("stuck resnet20 w0.5", make_network("resnet20", 0, data.test, 0.5), data.test, naive_faults / 4));
-    results.push_back(ber_sweep("torchscript cnn", cnn(), data.test, rate, trials, naive_faults / 2));
-    results.push_back(
-        ber_sweep("lenet5", make_network("lenet5", 0, data.test), data.test, rate, trials, naive_faults / 2));
-    if (!skip_cnv)
+    if (wanted("cnn"))
+      results.push_back(ber_sweep("torchscript cnn", cnn(), data.test, rate, trials, naive_faults / 2));
+    if (wanted("lenet5"))
+      results.push_back(
+          ber_sweep("lenet5", make_network("lenet5", 0, data.test), data.test, rate, trials, naive_faults / 2));
+    if (wanted("cnv"))
       results.push_back(
           ber_sweep("cnv W1A1", make_network("cnv", 1, data.test), data.test, rate, trials, naive_faults / 4));
     std::filesystem::remove(script);
 
     std::printf("campaign speed, %lld Fashion-MNIST images, %d threads\n", static_cast<long long>(images), threads);
-    std::printf("%-26s %7s %10s %14s %10s %14s %10s %8s %6s\n", "campaign", "faults", "fast s", "fast inf/s",
-                "eff GF/s", "naive inf/s", "naive GF/s", "speedup", "agree");
+    std::printf("%-30s %7s %9s %12s %9s %12s %10s %8s %8s %6s\n", "campaign", "faults", "fast s", "fast inf/s",
+                "eff GF/s", "naive inf/s", "naive GF/s", "speedup", "cpu", "agree");
     nlohmann::json out = nlohmann::json::array();
     for (const Result& r : results) {
-      std::printf("%-26s %7lld %10.2f %14.0f %10.1f %14.0f %10.1f %7.1fx %6s\n", r.label.c_str(),
+      std::printf("%-30s %7lld %9.2f %12.0f %9.1f %12.0f %10.1f %7.1fx %7.1fx %6s\n", r.label.c_str(),
                   static_cast<long long>(r.faults), r.fast_seconds, r.fast_inferences_per_second,
-                  r.fast_effective_gflops, r.naive_inferences_per_second, r.naive_gflops, r.speedup,
+                  r.fast_effective_gflops, r.naive_inferences_per_second, r.naive_gflops, r.speedup, r.cpu_speedup,
                   r.disagreements == 0 ? "yes" : "NO");
       out.push_back(r.to_json());
     }

@@ -74,10 +74,22 @@ torch::Tensor forward_channel(Network& net, int s, torch::Tensor x, int64_t c) {
   return x;
 }
 
-torch::Tensor conv_one_channel(QuantConv2dImpl& conv, const torch::Tensor& d, const torch::Tensor& weight, int64_t c) {
+// out = z + conv(d, W[:, c]) for a one-channel d, written into `out`: the convolution as one small
+// matrix product per image over d's patches (a convolution with one input channel runs several
+// times slower in LibTorch's kernels), with the add fused.
+void add_conv_one_channel(torch::Tensor out, const torch::Tensor& z, QuantConv2dImpl& conv, const torch::Tensor& d,
+                          const torch::Tensor& weight, int64_t c) {
   const auto& o = conv.conv->options;
-  return torch::conv2d(d, weight.narrow(1, c, 1), {}, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
-                       o.dilation(), 1);
+  const auto& k = *o.kernel_size();
+  const auto& pad = *c10::get<torch::ExpandingArray<2>>(o.padding());
+  torch::Tensor cols = torch::nn::functional::unfold(d, torch::nn::functional::UnfoldFuncOptions({k[0], k[1]})
+                                                            .dilation(*o.dilation())
+                                                            .padding({pad[0], pad[1]})
+                                                            .stride(*o.stride()));
+  const int64_t n = d.size(0), outs = weight.size(0), patches = cols.size(2);
+  torch::Tensor w = weight.narrow(1, c, 1).reshape({1, outs, k[0] * k[1]}).expand({n, outs, k[0] * k[1]});
+  torch::Tensor target = out.view({n, outs, patches});
+  torch::baddbmm_out(target, z.reshape({n, outs, patches}), w, cols);
 }
 
 // Runs `f` on the images chunk by chunk and concatenates.
@@ -108,16 +120,26 @@ ChannelDelta::ChannelDelta(Network& net, DeltaPlan plan, torch::Tensor site_outp
   if (plan_.block) {
     s_golden_ = chunked(local_golden_, chunk, [&](const torch::Tensor& in) { return plan_.block->shortcut_of(in); });
     if (QuantConv2dImpl* sc = plan_.block->shortcut_conv()) {
-      shortcut_weight_ = sc->effective_weight();
-      // Batch norm in eval: gamma / sqrt(var + eps) scales a change of its input.
+      // Batch norm in eval scales a change of its input by gamma / sqrt(var + eps), per channel.
       torch::nn::BatchNorm2dImpl* bn = plan_.block->shortcut_norm();
       torch::Tensor inv = (bn->running_var + bn->options.eps()).rsqrt();
-      shortcut_scale_ = (bn->weight.defined() ? bn->weight * inv : inv).view({1, -1, 1, 1});
+      torch::Tensor scale = bn->weight.defined() ? bn->weight * inv : inv;
+      shortcut_weight_ = sc->effective_weight() * scale.view({-1, 1, 1, 1});
     }
   }
 }
 
-void ChannelDelta::add(const StuckFault& f, int64_t off, int64_t len) {
+void ChannelDelta::add(size_t j, size_t k, const StuckFault& f, int64_t off, int64_t len) {
+  if (j == 0) {  // the stacked outputs of k instances, written in place
+    std::vector<int64_t> shape = z_golden_.sizes().vec();
+    shape[0] = static_cast<int64_t>(k) * len;
+    z_ = torch::empty(shape, z_golden_.options());
+    if (plan_.block) {
+      shape = s_golden_.sizes().vec();
+      shape[0] = static_cast<int64_t>(k) * len;
+      s_ = torch::empty(shape, s_golden_.options());
+    }
+  }
   torch::Tensor xc = x_.narrow(0, off, len).narrow(1, f.channel, 1);
   torch::Tensor faulty = xc.clone(), golden_local = xc;
   StuckFault in_channel = f;
@@ -129,28 +151,23 @@ void ChannelDelta::add(const StuckFault& f, int64_t off, int64_t len) {
   }
   torch::Tensor d = faulty - golden_local;
   torch::Tensor z = z_golden_.narrow(0, off, len);
+  torch::Tensor slot = z_.narrow(0, static_cast<int64_t>(j) * len, len);
   if (plan_.conv)
-    z_.push_back(z + conv_one_channel(*plan_.conv, d, weight_, f.channel));
+    add_conv_one_channel(slot, z, *plan_.conv, d, weight_, f.channel);
   else
-    z_.push_back(z + d.reshape({len, -1}).matmul(weight_.narrow(1, f.channel * per_channel_, per_channel_).t()));
+    torch::addmm_out(slot, z, d.reshape({len, -1}), weight_.narrow(1, f.channel * per_channel_, per_channel_).t());
   if (!plan_.block) return;
+  torch::Tensor s_slot = s_.narrow(0, static_cast<int64_t>(j) * len, len);
   if (QuantConv2dImpl* sc = plan_.block->shortcut_conv()) {
-    s_.push_back(s_golden_.narrow(0, off, len) +
-                 shortcut_scale_ * conv_one_channel(*sc, d, shortcut_weight_, f.channel));
+    add_conv_one_channel(s_slot, s_golden_.narrow(0, off, len), *sc, d, shortcut_weight_, f.channel);
   } else {
-    torch::Tensor s = local_golden_.narrow(0, off, len).clone();  // identity: the faulty channel itself
-    s.narrow(1, f.channel, 1).copy_(faulty);
-    s_.push_back(s);
+    s_slot.copy_(local_golden_.narrow(0, off, len));  // identity: the golden input, its faulty channel
+    s_slot.narrow(1, f.channel, 1).copy_(faulty);
   }
 }
 
 torch::Tensor ChannelDelta::take_output() {
-  torch::Tensor z = torch::cat(z_);
-  torch::Tensor out =
-      plan_.block ? plan_.block->finish(z, torch::cat(s_)) : rest_of_stage(net_->stage(plan_.target).module, z);
-  z_.clear();
-  s_.clear();
-  return out;
+  return plan_.block ? plan_.block->finish(z_, s_) : rest_of_stage(net_->stage(plan_.target).module, z_);
 }
 
 int64_t ChannelDelta::macs_per_image(const std::vector<int64_t>& stage_macs) const {

@@ -41,9 +41,9 @@ class ChannelDelta {
  public:
   // The site's and the target's golden inputs for all images; chunk: images per pass.
   ChannelDelta(Network& net, DeltaPlan plan, torch::Tensor site_output, torch::Tensor target_input, int64_t chunk);
-  // Stacks fault `f` on images [offset, offset + len).
-  void add(const StuckFault& f, int64_t offset, int64_t len);
-  // The target stage's output for everything stacked since the last call.
+  // Stacks fault `f` as instance j of k on images [offset, offset + len).
+  void add(size_t j, size_t k, const StuckFault& f, int64_t offset, int64_t len);
+  // The target stage's output for the k instances stacked since instance 0.
   torch::Tensor take_output();
   // Multiply-adds per image of one fault: the delta and every stage after it.
   int64_t macs_per_image(const std::vector<int64_t>& stage_macs) const;
@@ -53,9 +53,9 @@ class ChannelDelta {
   Network net_;
   DeltaPlan plan_;
   torch::Tensor x_, local_golden_, z_golden_, s_golden_;  // site output, target input, layer / shortcut outputs
-  torch::Tensor weight_, shortcut_weight_, shortcut_scale_;
-  int64_t per_channel_ = 1;  // linear target after flattening: inputs per channel
-  std::vector<torch::Tensor> z_, s_;
+  torch::Tensor weight_, shortcut_weight_;                // the shortcut's with its batch norm's scale folded in
+  int64_t per_channel_ = 1;                               // linear target after flattening: inputs per channel
+  torch::Tensor z_, s_;                                   // the stacked layer and shortcut outputs
 };
 
 }  // namespace faultscape

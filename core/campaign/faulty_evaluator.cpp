@@ -2,9 +2,28 @@
 
 #include <torch/torch.h>
 
+#include "models/max_pool.h"
 #include "models/summary.h"
 
 namespace faultscape {
+namespace {
+
+bool is_relu(const torch::nn::Module& m) { return dynamic_cast<const torch::nn::ReLUImpl*>(&m) != nullptr; }
+bool is_max_pool(const torch::nn::Module& m) {
+  return dynamic_cast<const MaxPoolImpl*>(&m) || dynamic_cast<const torch::nn::MaxPool2dImpl*>(&m);
+}
+
+// Stage s ends in a ReLU and stage s + 1 is one max pooling: max and ReLU commute exactly (ReLU is
+// monotone; NaN propagates through both), so pooling first runs the ReLU on a quarter of the values.
+bool pool_before_relu(NetworkImpl& net, int s) {
+  if (s + 1 >= static_cast<int>(net.size())) return false;
+  const auto& stage = *net.stage(s).module;
+  const auto& next = *net.stage(s + 1).module;
+  return !stage.is_empty() && is_relu(*stage.ptr(stage.size() - 1)) && next.size() == 1 && is_max_pool(*next.ptr(0));
+}
+
+}  // namespace
+
 
 FaultyEvaluator::FaultyEvaluator(Network net, torch::Tensor images, torch::Tensor labels, int64_t batch_size,
                                  int64_t cache_bytes)
@@ -19,6 +38,7 @@ FaultyEvaluator::FaultyEvaluator(Network net, torch::Tensor images, torch::Tenso
   }
   torch::InferenceMode inference;
   const int stages = static_cast<int>(net_->size());
+  for (int s = 0; s < stages; ++s) pool_first_.push_back(pool_before_relu(*net_, s));
   const int64_t n = images_.size(0);
   // Cache golden stage inputs from the deepest stage backwards: deep inputs are small and every
   // trial whose first fault lies at or after them skips the expensive early layers.
@@ -65,8 +85,17 @@ torch::Tensor FaultyEvaluator::stage_input(int s) {
   return torch::cat(parts);
 }
 
+
 torch::Tensor FaultyEvaluator::forward_from(int first, torch::Tensor x, int64_t offset, const Hook& hook) {
   for (int s = first; s < static_cast<int>(net_->size()); ++s) {
+    if (!hook && pool_first_[s]) {  // stages s and s + 1 as pool(...) then ReLU
+      torch::nn::Sequential stage = net_->stage(s).module;
+      auto it = stage->begin();
+      for (size_t i = 0; i + 1 < stage->size(); ++i, ++it) x = it->forward<torch::Tensor>(x);
+      x = torch::relu(net_->forward_range(x, s + 1, s + 2));
+      ++s;
+      continue;
+    }
     torch::Tensor y = net_->forward_range(x, s, s + 1);
     if (hook) {
       if (y.data_ptr() == x.data_ptr()) y = y.clone();  // never modify a cached golden tensor

@@ -62,6 +62,7 @@ class FaultyEvaluator {
   double golden_accuracy_ = 0;
   std::vector<torch::Tensor> cache_;  // cache_[s] = golden input of stage s (undefined if not cached)
   std::vector<int64_t> output_numel_, stage_macs_;
+  std::vector<bool> pool_first_;  // stage s ends in a ReLU that stage s + 1's max pool may precede
 };
 
 }  // namespace faultscape

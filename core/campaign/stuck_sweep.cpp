@@ -227,7 +227,7 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
         for (size_t j = 0; j < k; ++j) {
           const StuckFault& sf = mine[b + j]->faults.front();
           if (delta) {
-            delta->add(sf, off, len);
+            delta->add(j, k, sf, off, len);
           } else {
             torch::Tensor xf = x.narrow(0, off, len).clone();
             sf.apply(xf);

@@ -64,13 +64,13 @@ nlohmann::json ModelSummary::to_json() const {
 
 std::string ModelSummary::to_table() const {
   std::ostringstream o;
-  o << std::left << std::setw(12) << "stage" << std::setw(9) << "kind" << std::setw(14) << "output" << std::right
+  o << std::left << std::setw(12) << "stage" << std::setw(12) << "kind" << std::setw(14) << "output" << std::right
     << std::setw(12) << "params" << std::setw(14) << "MACs"
     << "\n";
   for (const auto& s : stages)
-    o << std::left << std::setw(12) << s.name << std::setw(9) << s.kind << std::setw(14) << shape_text(s.output_shape)
+    o << std::left << std::setw(12) << s.name << std::setw(12) << s.kind << std::setw(14) << shape_text(s.output_shape)
       << std::right << std::setw(12) << s.params << std::setw(14) << s.macs << "\n";
-  o << std::left << std::setw(35) << "total" << std::right << std::setw(12) << params << std::setw(14) << macs << "\n";
+  o << std::left << std::setw(38) << "total" << std::right << std::setw(12) << params << std::setw(14) << macs << "\n";
   return o.str();
 }
 
