@@ -1,7 +1,7 @@
 // Campaign speed against the naive way, measured in one run on the same images and faults:
 //   (a) a full channel stuck sweep (FAT Algorithm 1) of an imported TorchScript CNN (the README's
-//       "bring your own model" network, generated here with torch::jit::Module), lenet5, cnv W1A1
-//       and resnet20 (width 0.5);
+//       "bring your own model" network, generated here with torch::jit::Module), lenet5, cnv W1A1 and
+//       resnet20 (both width 0.5);
 //   (b) a BER sweep on fp32 weights of the TorchScript CNN, lenet5 and cnv (50 trials at 1e-5).
 // Fast: the engine's campaigns (golden prefix cache, delta evaluation of the first layer after a
 // stuck channel, fault batching, the sparse weight delta of the first faulty layer, in-place flips
@@ -282,7 +282,8 @@ int main(int argc, char** argv) {
       results.push_back(
           stuck_sweep("stuck lenet5 float", make_network("lenet5", 0, data.test), data.test, naive_faults));
     if (wanted("cnv"))
-      results.push_back(stuck_sweep("stuck cnv W1A1", make_network("cnv", 1, data.test), data.test, naive_faults / 4));
+      results.push_back(
+          stuck_sweep("stuck cnv W1A1 w0.5", make_network("cnv", 1, data.test, 0.5), data.test, naive_faults / 4));
     if (wanted("resnet20"))
       results.push_back(
           stuck_sweep("stuck resnet20 w0.5", make_network("resnet20", 0, data.test, 0.5), data.test, naive_faults / 4));
@@ -292,8 +293,8 @@ int main(int argc, char** argv) {
       results.push_back(
           ber_sweep("lenet5", make_network("lenet5", 0, data.test), data.test, rate, trials, naive_faults / 2));
     if (wanted("cnv"))
-      results.push_back(
-          ber_sweep("cnv W1A1", make_network("cnv", 1, data.test), data.test, rate, trials, naive_faults / 4));
+      results.push_back(ber_sweep("cnv W1A1 w0.5", make_network("cnv", 1, data.test, 0.5), data.test, rate, trials,
+                                  naive_faults / 4));
     std::filesystem::remove(script);
 
     std::printf("campaign speed, %lld Fashion-MNIST images, %d threads\n", static_cast<long long>(images), threads);

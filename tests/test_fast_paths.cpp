@@ -231,8 +231,18 @@ class TestFastPaths : public QObject {
     torch::manual_seed(7);
     ModelConfig lenet;
     lenet.name = "lenet5";
+    ModelConfig cnv;
+    cnv.name = "cnv";
+    cnv.weight_bits = 2;
+    cnv.act_bits = 2;
+    cnv.width = 0.25;
+    ModelConfig binary = cnv;  // binary weights: most flips leave the effective weight unchanged
+    binary.weight_bits = 1;
+    binary.act_bits = 1;
     Data d = synthetic({1, 28, 28}, 40);
-    for (Network net : {script_network(path), build_network(lenet, {1, 28, 28}, 10)}) {
+    int64_t propagated = 0, unchanged = 0;
+    for (Network net : {script_network(path), build_network(lenet, {1, 28, 28}, 10),
+                        build_network(cnv, {1, 28, 28}, 10), build_network(binary, {1, 28, 28}, 10)}) {
       net->eval();
       FaultModel f;
       f.kind = "bitflip";
@@ -241,14 +251,16 @@ class TestFastPaths : public QObject {
       f.tensors = {"weight", "bias"};
       CampaignConfig cfg;
       cfg.kind = "ber_sweep";
-      cfg.bers = {3e-5};
+      cfg.bers = {3e-5, 3e-6};  // the lower rate often changes no binary weight's sign
       cfg.trials = 12;
       Sweep s = run(net, d, f, cfg);
       QVERIFY(s.summary.at("paths").at("sparse_weight_delta").get<int64_t>() > 0);
+      propagated += s.summary.at("paths").at("sparse_through_next_layer").get<int64_t>();
+      unchanged += s.summary.at("paths").at("no_weight_changed").get<int64_t>();
       std::vector<WeightSite> sites = weight_sites(net, f);
       for (const TrialRow& t : s.trials) {
         auto rng = trial_rng(cfg.seed, static_cast<uint64_t>(t.trial));
-        WeightFaultSet set = sample_weight_faults(sites, f, cfg.bers[0], rng);
+        WeightFaultSet set = sample_weight_faults(sites, f, t.params.at("rate").get<double>(), rng);
         WeightUndoLog log;
         log.apply(sites, set);
         Naive naive;
@@ -266,6 +278,8 @@ class TestFastPaths : public QObject {
                                 .arg(naive.near_ties)));
       }
     }
+    QVERIFY2(propagated > 0, "some trials carry the change through the next layer");
+    QVERIFY2(unchanged > 0, "some trials change no effective weight");
   }
 };
 

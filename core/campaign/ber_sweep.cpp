@@ -55,8 +55,13 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
   CampaignLoop loop(io, "ber-sweep", static_cast<int64_t>(groups.size() * rates.size()) * cfg.trials, ev.images(),
                     full_macs);
   nlohmann::json points = nlohmann::json::array();
-  SparseWeightDelta sparse(ev, cfg.cache_mb << 20);
-  int64_t sparse_trials = 0, prefix_trials = 0, golden_trials = 0;  // which evaluation each trial took
+  // Golden outputs of every layer a weight fault can reach, taken before any fault is applied.
+  std::vector<int> weight_stages;
+  if (fault.on_weights())
+    for (const WeightSite& site : weight_sites(net, fault)) weight_stages.push_back(site.stage);
+  SparseWeightDelta sparse(ev, weight_stages, cfg.cache_mb << 20);
+  // Which evaluation each trial took.
+  int64_t sparse_trials = 0, prefix_trials = 0, golden_trials = 0, unchanged_trials = 0;
 
   for (size_t g = 0; g < groups.size(); ++g) {
     std::vector<WeightSite> wsites;
@@ -95,13 +100,17 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
               WeightUndoLog log;
               log.apply(wsites, set);
               try {
-                if (sparse.applies(first)) {
-                  m = sparse.run(first, executed_macs);
+                const int effective = sparse.first_changed(first, wsites, set);
+                if (effective == INT_MAX) {
+                  m = ev.score(ev.golden_predictions(), 0);  // no layer computes differently
+                  ++unchanged_trials;
+                } else if (sparse.applies(effective)) {
+                  m = sparse.run(effective, wsites, set, executed_macs);
                   ++sparse_trials;
                 } else {
-                  m = ev.run_from(first);
+                  m = ev.run_from(effective);
                   ++prefix_trials;
-                  for (int s = first; s < static_cast<int>(net->size()); ++s) executed_macs += ev.stage_macs()[s];
+                  for (int s = effective; s < static_cast<int>(net->size()); ++s) executed_macs += ev.stage_macs()[s];
                 }
               } catch (...) {
                 log.undo(wsites);
@@ -163,8 +172,11 @@ nlohmann::json run_ber_sweep(FaultyEvaluator& ev, const FaultModel& fault, const
                             {"points", points},
                             {"pairing_key", pairing_key(fault, cfg, net)}};
   loop.write_throughput(summary);
-  summary["paths"] = {
-      {"sparse_weight_delta", sparse_trials}, {"prefix", prefix_trials}, {"no_fault_drawn", golden_trials}};
+  summary["paths"] = {{"sparse_weight_delta", sparse_trials},
+                      {"sparse_through_next_layer", sparse.propagated()},
+                      {"prefix", prefix_trials},
+                      {"no_fault_drawn", golden_trials},
+                      {"no_weight_changed", unchanged_trials}};
   return summary;
 }
 

@@ -4,6 +4,7 @@
 
 #include "models/max_pool.h"
 #include "models/script_stage.h"
+#include "quant/quantizer.h"
 
 namespace faultscape {
 namespace {
@@ -28,6 +29,13 @@ bool channel_local(const Stage& st) {
 }
 
 }  // namespace
+
+bool channel_local_after_first(const Stage& st) {
+  const auto children = st.module->children();
+  for (size_t i = 1; i < children.size(); ++i)
+    if (!channel_local_module(children[i].get())) return false;
+  return true;
+}
 
 DeltaPlan plan_delta(Network& net, int site_stage) {
   DeltaPlan plan;

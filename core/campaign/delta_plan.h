@@ -32,6 +32,9 @@ struct DeltaPlan {
 
 DeltaPlan plan_delta(Network& net, int site_stage);
 
+// Whether the modules after a stage's first one (batch norm, activation, pooling) act per channel.
+bool channel_local_after_first(const Stage& st);
+
 // Runs modules [1, end) of a stage: what follows its linear layer (batch norm, activation).
 torch::Tensor rest_of_stage(torch::nn::Sequential seq, torch::Tensor z);
 
