@@ -58,6 +58,21 @@ std::optional<std::vector<int64_t>> int_list(Value* v) {
   return std::nullopt;
 }
 
+// An int or a tuple / list of ints as a list (one int stands for both dimensions).
+std::optional<std::vector<int64_t>> ivalue_ints(const c10::IValue& iv) {
+  if (iv.isInt()) return std::vector<int64_t>{iv.toInt(), iv.toInt()};
+  if (iv.isIntList()) return iv.toIntVector();
+  if (iv.isTuple()) {
+    std::vector<int64_t> out;
+    for (const auto& e : iv.toTupleRef().elements()) {
+      if (!e.isInt()) return std::nullopt;
+      out.push_back(e.toInt());
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
 std::optional<int64_t> int_of(Value* v) {
   auto iv = torch::jit::toIValue(v);
   if (iv && iv->isInt()) return iv->toInt();
@@ -154,9 +169,17 @@ std::optional<AdoptedLayer> adopt_parameter_free(const torch::jit::Module& child
   // aten::max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
   Op n = find_op(child, "aten::max_pool2d");
   if (!n) return std::nullopt;
-  auto kernel = int_list(n.input(1)), stride = int_list(n.input(2)), padding = int_list(n.input(3));
-  auto dilation = int_list(n.input(4));
+  // Traced graphs hold the arguments as constants; scripted modules pass them through control flow,
+  // but keep them as attributes (nn.MaxPool2d's kernel_size, stride, ...).
+  auto arg = [&](size_t i, const char* attribute) {
+    auto v = int_list(n.input(i));
+    if (!v && child.hasattr(attribute)) v = ivalue_ints(child.attr(attribute));
+    return v;
+  };
+  auto kernel = arg(1, "kernel_size"), stride = arg(2, "stride"), padding = arg(3, "padding");
+  auto dilation = arg(4, "dilation");
   auto ceil = torch::jit::toIValue(n.input(5));
+  if ((!ceil || !ceil->isBool()) && child.hasattr("ceil_mode")) ceil = child.attr("ceil_mode");
   if (!kernel || !stride || !padding || !dilation || !ceil || !ceil->isBool() || kernel->size() != 2)
     return std::nullopt;
   if (stride->empty()) stride = kernel;  // F.max_pool2d's default
