@@ -149,7 +149,9 @@ std::string json_line(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-int fail(const GlobalOptions& g, const std::string& text) {
+int fail(const GlobalOptions& g, std::string text) {
+  for (size_t at = text.find('\0'); at != std::string::npos; at = text.find('\0', at))
+    text.replace(at, 1, "\\0");  // printf would stop at a NUL and cut the message
   std::fprintf(stderr, "error: %s\n", text.c_str());
   if (g.json) std::printf("%s\n", json_line({{"ok", false}, {"error", text}}).c_str());
   return 1;

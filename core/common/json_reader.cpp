@@ -75,7 +75,10 @@ const nlohmann::json* Reader::field(const std::string& key) {
 void Reader::get(const std::string& key, std::string& out) {
   const auto* v = field(key);
   if (!v) return;
-  if (v->is_string())
+  // A NUL would silently cut a name or path short where it reaches a C API.
+  if (v->is_string() && v->get_ref<const std::string&>().find('\0') != std::string::npos)
+    problem(key, "holds a NUL character: " + describe_value(*v));
+  else if (v->is_string())
     out = v->get<std::string>();
   else
     problem(key, "expected a string, got " + describe_value(*v));
