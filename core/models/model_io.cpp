@@ -59,8 +59,7 @@ void check_record(const nlohmann::json& meta, const std::string& path) {
   const nlohmann::json* classes = meta.contains("num_classes") ? &meta["num_classes"] : nullptr;
   if (!classes || !classes->is_number_integer() || classes->get<int64_t>() < 1 || classes->get<int64_t>() > 100000)
     bad("num_classes", "expected an integer in 1..100000");
-  for (const char* key : {"channels", "threshold_act"})
-    if (meta.contains(key) && !meta[key].is_object()) bad(key, "expected an object");
+  if (meta.contains("channels") && !meta["channels"].is_object()) bad("channels", "expected an object");
 }
 
 }  // namespace
