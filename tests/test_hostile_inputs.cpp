@@ -174,6 +174,30 @@ class TestHostileInputs : public QObject {
     QVERIFY2(info.exit_code == 0, qPrintable(info.describe()));
   }
 
+  // Training and test images of different shapes: one error naming both, not LibTorch's text.
+  void splitShapesDiffer() {
+    auto idx = [](uint32_t magic, const std::vector<uint32_t>& dims) {
+      std::string bytes;
+      auto put = [&bytes](uint32_t x) {
+        for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>(x >> shift));
+      };
+      put(magic);
+      size_t n = 1;
+      for (uint32_t d : dims) put(d), n *= d;
+      bytes.append(n, '\0');
+      return bytes;
+    };
+    const fs::path data = dir_ / "shapes";
+    write_text(data / "train-images-idx3-ubyte", idx(0x803, {8, 28, 28}));
+    write_text(data / "train-labels-idx1-ubyte", idx(0x801, {8}));
+    write_text(data / "t10k-images-idx3-ubyte", idx(0x803, {4, 20, 20}));
+    write_text(data / "t10k-labels-idx1-ubyte", idx(0x801, {4}));
+    CliResult r =
+        run_text("shapes.json",
+                 project("out_shapes", {{"dataset", {{"name", "fashion-mnist"}, {"path", data.string()}}}}).dump());
+    QVERIFY(is_clean_error(r, {"shapes", "28x28", "20x20"}));
+  }
+
   // export and plot only read: a foreign SQLite file is refused and left byte for byte unchanged.
   void readersNeverWriteForeignFiles() {
     const fs::path foreign = dir_ / "foreign.sqlite";

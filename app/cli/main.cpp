@@ -1,6 +1,7 @@
 // faultscape-cli: the headless engine for scripted studies, paper figures and CI.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -140,6 +141,8 @@ void add_robust_training_options(CLI::App& cmd, nlohmann::json& e) {
 std::string error_text(const std::exception& e) {
   if (auto* v = dynamic_cast<const ValidationError*>(&e); v && v->problems().size() == 1)
     return v->source() + ": " + v->problems().front();
+  // A LibTorch error that escaped the engine's checks: its message without the C++ backtrace.
+  if (auto* c = dynamic_cast<const c10::Error*>(&e)) return "LibTorch: " + std::string(c->what_without_backtrace());
   return e.what();
 }
 
@@ -247,7 +250,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    // --json promises a JSON object on stdout's last line, usage errors included (the flag may not
+    // have been parsed yet when another option failed, so argv is searched).
+    if (code != 0 && std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string(a) == "--json"; }))
+      std::printf("%s\n", json_line({{"ok", false}, {"error", e.what()}}).c_str());
+    return code;
   } catch (const std::exception& e) {  // an option's own conversion failed
     return fail(g, e.what());
   }
