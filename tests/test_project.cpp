@@ -204,7 +204,7 @@ class TestProject : public QObject {
         R"(experiments[0].model.name: expected one of "mlp", "lenet5", "cnv", "vgg11", "vgg16", "alexnet", "resnet20", "resnet18", "torchscript", got "lenet")");
     row("/experiments/0/model/name", R"("torchscript")",
         R"(experiments[0].model.file: required when name is "torchscript")");
-    row("/experiments/0/model/width", "0", "experiments[0].model.width: expected a number > 0, got 0");
+    row("/experiments/0/model/width", "0", "experiments[0].model.width: expected a number in (0, 64], got 0");
     row("/experiments/0/model/act_clip", "-1.5", "experiments[0].model.act_clip: expected a number > 0, got -1.5");
     row("/experiments/0/model/learnable_clip", R"("yes")",
         R"(experiments[0].model.learnable_clip: expected true or false, got "yes")");
@@ -216,11 +216,12 @@ class TestProject : public QObject {
     row("/experiments/0/dataset/normalize", "1", "experiments[0].dataset.normalize: expected true or false, got 1");
     row("/experiments/0/dataset/synthetic", "[]", "experiments[0].dataset.synthetic: expected an object, got []");
     row("/experiments/0/dataset/synthetic/shape", "[1,28]",
-        "experiments[0].dataset.synthetic.shape: expected [channels, height, width] of positive integers, got [1,28]");
+        "experiments[0].dataset.synthetic.shape: expected [channels, height, width] of integers in 1..4096, got "
+        "[1,28]");
     row("/experiments/0/dataset/synthetic/shape", "3",
         "experiments[0].dataset.synthetic.shape: expected an array, got 3");
     row("/experiments/0/dataset/synthetic/classes", "1",
-        "experiments[0].dataset.synthetic.classes: expected an integer >= 2, got 1");
+        "experiments[0].dataset.synthetic.classes: expected an integer in 2..100000, got 1");
     row("/experiments/0/dataset/synthetic/seed", "-1",
         "experiments[0].dataset.synthetic.seed: expected an integer >= 0, got -1");
     row("/experiments/0/training/epochs", "-1", "experiments[0].training.epochs: expected an integer >= 0, got -1");
@@ -257,7 +258,12 @@ class TestProject : public QObject {
         R"(experiments[1].name: duplicate experiment name "a" (also experiments[0].name))");
     row("/experiments/1", "5", "experiments[1]: expected an object, got 5");
     row("/experiments", R"("x")", R"(experiments: expected an array, got "x")");
-    row("/threads", "-1", "threads: expected an integer >= 0, got -1");
+    row("/threads", "-1", "threads: expected an integer in 0..1024, got -1");
+    row("/threads", "2147483647", "threads: expected an integer in 0..1024, got 2147483647");
+    row("/experiments/0/name", "\"../up\"",
+        "experiments[0].name: must be usable as a file name (no / \\ . .. or control characters), got \"../up\"");
+    row("/experiments/0/dataset/synthetic/train", "2000000",
+        "experiments[0].dataset.synthetic.train: expected an integer in 1..1000000, got 2000000");
     row("/seed", "1.5", "seed: expected an integer >= 0, got 1.5");
     row("/name", R"("")", "name: must not be empty");
     row("/name", R"("a/b")", R"(name: must be usable as a file name, got "a/b")");
@@ -293,7 +299,7 @@ class TestProject : public QObject {
     } catch (const ConfigError& e) {  // ValidationError is a ConfigError
       QCOMPARE(std::string(e.what()),
                std::string("study.json: 3 problem(s)\n"
-                           "  threads: expected an integer >= 0, got \"many\"\n"
+                           "  threads: expected an integer in 0..1024, got \"many\"\n"
                            "  experiments[0].training.lr: expected a number >= 0, got -1\n"
                            "  experiments[1].model.weight_bits: expected 1-8 or \"float\", got 12"));
       const auto* v = dynamic_cast<const ValidationError*>(&e);
@@ -433,7 +439,8 @@ class TestProject : public QObject {
       faultscape::parse_train_config({{"lr", 0}}, "--training");
       QFAIL("expected a ValidationError");
     } catch (const ValidationError& e) {
-      QCOMPARE(std::string(e.what()), std::string("--training: 1 problem(s)\n  lr: must be > 0 when training (epochs >= 1); epochs 0 uses the model as it is"));
+      QCOMPARE(std::string(e.what()), std::string("--training: 1 problem(s)\n  lr: must be > 0 when training (epochs "
+                                                  ">= 1); epochs 0 uses the model as it is"));
     }
     const auto m = faultscape::parse_model_config({{"name", "vgg11"}, {"weight_bits", 2}}, "--model");
     QCOMPARE(m.name, std::string("vgg11"));

@@ -12,15 +12,22 @@
 
 #include "common/error.h"
 #include "runtime/runtime.h"
+#include "common/sha256.h"
+#include "store/project_lock.h"
 #include "store/result_store.h"
 
 #include "test_support.h"
 
 #include <QtTest>
 
+using faultscape::host_name;
+using faultscape::ProjectLock;
 using faultscape::ResultStore;
 using faultscape::RunInfo;
+using faultscape::sha256_file;
+using faultscape::sha256_hex;
 using faultscape::StoreError;
+using faultscape::this_process;
 using faultscape::TrialRow;
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -82,6 +89,13 @@ std::string raw_query(const std::string& path, const std::string& sql) {
   return result;
 }
 
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 }  // namespace
 
 class TestStore : public QObject {
@@ -110,7 +124,7 @@ class TestStore : public QObject {
                        "WHERE type = 'table' ORDER BY name)"),
              std::string("metrics,runs,trials"));
     QCOMPARE(raw_query(path, "PRAGMA journal_mode"), std::string("wal"));
-    QCOMPARE(raw_query(path, "PRAGMA user_version"), std::string("1"));
+    QCOMPARE(raw_query(path, "PRAGMA user_version"), std::string("2"));
     ResultStore again(path);  // opening an existing database keeps it
     QVERIFY(again.runs().empty());
   }
@@ -230,11 +244,116 @@ class TestStore : public QObject {
     store.resume_run(cancelled);
     const auto r = store.run(cancelled);
     QCOMPARE(r.status, std::string("running"));
+    QCOMPARE(r.owner.pid, this_process().pid);
     QVERIFY(r.ended_at.empty());
+    // A run being written by a live process (this one) is never offered for resuming...
+    QCOMPARE(store.find_resumable_run("proj", "exp", "ber_sweep", hash), std::optional<int64_t>(failed));
+    // ...but once its owner is dead (kill -9) it is shown "interrupted" and resumable.
+    raw_exec(store.path(), "UPDATE runs SET owner_pid = 999999999 WHERE id = " + std::to_string(cancelled));
+    QCOMPARE(store.run(cancelled).status, std::string("interrupted"));
     QCOMPARE(store.find_resumable_run("proj", "exp", "ber_sweep", hash), std::optional<int64_t>(cancelled));
+    // The same pid alive but started at another time is a recycled pid: dead too.
+    raw_exec(store.path(), "UPDATE runs SET owner_pid = " + std::to_string(this_process().pid) +
+                               ", owner_start = owner_start + 1 WHERE id = " + std::to_string(cancelled));
+    QCOMPARE(store.run(cancelled).status, std::string("interrupted"));
+    // A run of another host cannot be checked: it stays "running" and is not taken.
+    raw_exec(store.path(), "UPDATE runs SET owner_host = 'elsewhere' WHERE id = " + std::to_string(cancelled));
+    QCOMPARE(store.run(cancelled).status, std::string("running"));
+    QCOMPARE(store.find_resumable_run("proj", "exp", "ber_sweep", hash), std::optional<int64_t>(failed));
+    store.resume_run(cancelled);
     store.finish_run(cancelled, "complete");
     QCOMPARE(store.find_resumable_run("proj", "exp", "ber_sweep", hash), std::optional<int64_t>(failed));
     QVERIFY_THROWS_EXCEPTION(StoreError, store.resume_run(999));
+  }
+
+  // A database of schema version 1 (before run owners) is migrated in place when opened for
+  // writing; its running runs have no owner and read as interrupted.
+  void schemaOneIsMigrated() {
+    const std::string path = dir() + "/v1.sqlite";
+    raw_exec(path,
+             "CREATE TABLE runs(id INTEGER PRIMARY KEY, project TEXT NOT NULL, experiment TEXT NOT NULL, kind TEXT "
+             "NOT NULL, config TEXT NOT NULL, config_hash TEXT NOT NULL, seed INTEGER NOT NULL, code_version TEXT, "
+             "torch_version TEXT, started_at TEXT NOT NULL, ended_at TEXT, status TEXT NOT NULL, error TEXT, "
+             "summary TEXT);"
+             "CREATE TABLE metrics(run_id INTEGER NOT NULL, name TEXT NOT NULL, value REAL, step INTEGER NOT NULL "
+             "DEFAULT -1, detail TEXT);"
+             "CREATE TABLE trials(run_id INTEGER NOT NULL, trial INTEGER NOT NULL, params TEXT, accuracy REAL, "
+             "metrics TEXT, UNIQUE(run_id, trial));"
+             "INSERT INTO runs VALUES(1, 'proj', 'exp', 'ber_sweep', '{}', 'h', 1, 'c', 't', '2026', NULL, "
+             "'running', NULL, NULL);"
+             "PRAGMA user_version = 1;");
+    {
+      ResultStore reader(path, ResultStore::Access::read_only);  // reads version 1 without touching it
+      QCOMPARE(reader.run(1).status, std::string("interrupted"));
+    }
+    QCOMPARE(raw_query(path, "PRAGMA user_version"), std::string("1"));
+    ResultStore store(path);
+    QCOMPARE(raw_query(path, "PRAGMA user_version"), std::string("2"));
+    QCOMPARE(store.find_resumable_run("proj", "exp", "ber_sweep", "h"), std::optional<int64_t>(1));
+    store.resume_run(1);
+    QCOMPARE(store.run(1).status, std::string("running"));
+    QCOMPARE(store.run(1).owner.host, host_name());
+  }
+
+  // Readers (export, plot, the result views) never write: a foreign SQLite file is refused and left
+  // byte for byte as it was; a missing file is not created.
+  void readOnlyNeverWrites() {
+    const std::string foreign = dir() + "/foreign.sqlite";
+    raw_exec(foreign, "CREATE TABLE notes(text TEXT); INSERT INTO notes VALUES('mine')");
+    const std::string before = read_bytes(foreign);
+    try {
+      ResultStore store(foreign, ResultStore::Access::read_only);
+      QFAIL("expected a StoreError");
+    } catch (const StoreError& e) {
+      QVERIFY2(std::string(e.what()).find("not a Faultscape results database") != std::string::npos, e.what());
+    }
+    QCOMPARE(read_bytes(foreign), before);
+    QCOMPARE(raw_query(foreign, "PRAGMA journal_mode"), std::string("delete"));
+    QVERIFY_THROWS_EXCEPTION(StoreError, ResultStore(dir() + "/missing.sqlite", ResultStore::Access::read_only));
+    QVERIFY(!fs::exists(dir() + "/missing.sqlite"));
+    // A real database reads, and a write through a read-only store fails without damage.
+    const std::string path = dir() + "/p.sqlite";
+    { ResultStore(path).begin_run(info()); }
+    ResultStore reader(path, ResultStore::Access::read_only);
+    QCOMPARE(reader.runs().size(), size_t{1});
+    QVERIFY_THROWS_EXCEPTION(StoreError, reader.begin_run(info()));
+    QCOMPARE(reader.runs().size(), size_t{1});
+  }
+
+  // One writer per database: a second lock names the first's pid and host; a lock file left by a
+  // dead process is taken over.
+  void projectLock() {
+    const std::string db = dir() + "/locked.sqlite";
+    {
+      ProjectLock first(db);
+      QCOMPARE(first.stale_owner().pid, int64_t{0});
+      try {
+        ProjectLock second(db);
+        QFAIL("expected a StoreError");
+      } catch (const StoreError& e) {
+        const std::string text = e.what();
+        QVERIFY2(text.find("pid " + std::to_string(this_process().pid)) != std::string::npos, e.what());
+        QVERIFY2(text.find(host_name()) != std::string::npos, e.what());
+        QVERIFY2(text.find(db) == 0, e.what());
+      }
+    }
+    { ProjectLock again(db); }  // released by the first
+    // A lock file naming a process that died without releasing it (flock is gone with it).
+    std::ofstream(ProjectLock::lock_path(db)) << "999999999 " << host_name() << " 1 2026-01-01T00:00:00Z\n";
+    ProjectLock taken(db);
+    QCOMPARE(taken.stale_owner().pid, int64_t{999999999});
+  }
+
+  void sha256Vectors() {  // FIPS 180-4 examples
+    QCOMPARE(sha256_hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    QCOMPARE(sha256_hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    QCOMPARE(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+             std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+    const std::string million(1000000, 'a');
+    QCOMPARE(sha256_hex(million), std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    const std::string file = dir() + "/million";
+    std::ofstream(file, std::ios::binary) << million;
+    QCOMPARE(sha256_file(file), sha256_hex(million));
   }
 
   void failingRunIsMarkedFailed() {

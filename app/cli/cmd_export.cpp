@@ -16,7 +16,7 @@ nlohmann::json cmd_export(const GlobalOptions& g, const std::string& source, lon
   if (std::filesystem::path(source).extension() == ".json") db = load_project(source).database_path();
   if (!std::filesystem::exists(db)) throw StoreError(db + ": results database does not exist");
   if (format != "csv" && format != "json") throw ConfigError("--format: expected csv or json, got \"" + format + "\"");
-  ResultStore store(db);
+  ResultStore store(db, ResultStore::Access::read_only);  // never writes a schema into a foreign file
   std::vector<int64_t> ids;
   if (run > 0)
     ids.push_back(store.run(run).id);

@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "study/experiment_runner.h"
@@ -20,7 +21,10 @@
 #include "prune/rank_correlation.h"
 #include "prune/stuck_ranking.h"
 #include "prune/vulnerability.h"
+#include "store/project_lock.h"
 #include "store/result_store.h"
+#include "cli/signals.h"
+#include "common/file_checks.h"
 #include "train/evaluate.h"
 
 namespace faultscape::cli {
@@ -51,10 +55,12 @@ Experiment cli_experiment(const Project& p, nlohmann::json e) {
 nlohmann::json cmd_train(const GlobalOptions& g, nlohmann::json experiment) {
   Project project = cli_project(g);
   Experiment exp = cli_experiment(project, std::move(experiment));
+  ProjectLock lock(project.database_path());
   ResultStore store(project.database_path());
   TerminalObserver observer(g.quiet);
   RunControl control;
   control.observer = &observer;
+  control.stop = &signal_stop_token();
   control.retrain = true;  // "train" always trains
   ExperimentOutcome out = run_experiment(project, exp, store, control);
   if (!g.json) {
@@ -77,6 +83,7 @@ nlohmann::json cmd_train(const GlobalOptions& g, nlohmann::json experiment) {
 
 nlohmann::json cmd_eval(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment) {
   Project project = cli_project(g);
+  check_input_file(model_file, "model file");
   // The dataset a Faultscape model was trained on, unless the options name another; a TorchScript
   // file is evaluated on the dataset the options name.
   nlohmann::json e = {
@@ -89,10 +96,12 @@ nlohmann::json cmd_eval(const GlobalOptions& g, const std::string& model_file, n
   if (experiment.contains("dataset")) e["dataset"].update(experiment["dataset"]);
   if (experiment.contains("name")) e["name"] = experiment["name"];
   Experiment exp = parse_experiment(e, "command line", project.seed);
+  ProjectLock lock(project.database_path());
   ResultStore store(project.database_path());
   TerminalObserver observer(g.quiet);
   RunControl control;
   control.observer = &observer;
+  control.stop = &signal_stop_token();
   ExperimentOutcome out = run_experiment(project, exp, store, control);
   if (!g.json) {
     std::printf("%s on %s: accuracy %.2f %% over %lld images, %.3f ms per image\n", model_file.c_str(),
@@ -162,10 +171,19 @@ void print_cost(const char* label, const NetworkCost& c) {
 
 nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, nlohmann::json experiment,
                          const PruneOptions& o) {
+  check_input_file(model_file, "model file");
   LoadedModel loaded = load_model(model_file);
   DatasetConfig dc;
   if (loaded.meta.contains("dataset")) dc = parse_dataset_config(loaded.meta["dataset"], model_file + ":dataset");
   if (experiment.contains("dataset")) dc = parse_dataset_config(experiment["dataset"], "command line", dc);
+  // The pruned model must not replace its own input, a dataset file or a results database.
+  std::vector<ProtectedFile> inputs = {{model_file, "the model file being pruned"},
+                                       {cli_project(g).database_path(), "the results database"}};
+  std::error_code ec;
+  if (!dc.path.empty() && std::filesystem::is_directory(dc.path, ec))
+    for (const auto& entry : std::filesystem::directory_iterator(dc.path, ec))
+      inputs.push_back({entry.path().string(), "a dataset file"});
+  check_output_path(o.save, "--save", inputs);
   DatasetSplit data = load_dataset(dc);
   Network net = loaded.net;
   nlohmann::json r = {{"command", "prune"}, {"model_path", model_file}};
@@ -181,6 +199,7 @@ nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, 
   TerminalObserver observer(g.quiet);
   TrainContext ctx;
   ctx.observer = &observer;
+  ctx.stop = &signal_stop_token();
   PruneReport report = prune_and_fine_tune(net, data, pc, ctx);
   if (!g.json) {
     std::printf("%s pruning, ratio %.2f: %lld channels removed\n", o.criterion.c_str(), o.ratio,
@@ -207,6 +226,7 @@ nlohmann::json cmd_info(const GlobalOptions& g, const std::string& model_file, n
   Experiment exp = cli_experiment(project, std::move(experiment));
   DatasetShape shape = dataset_shape(exp.dataset);
   if (!model_file.empty()) {
+    check_input_file(model_file, "model file");
     net = load_network(model_file, shape.image_shape, shape.num_classes);
   } else {
     seed_everything(exp.training.seed);

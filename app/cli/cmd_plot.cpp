@@ -31,7 +31,7 @@ nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
   std::string db = o.source;
   if (std::filesystem::path(db).extension() == ".json") db = load_project(db).database_path();
   if (!std::filesystem::exists(db)) throw StoreError(db + ": results database does not exist");
-  ResultStore store(db);
+  ResultStore store(db, ResultStore::Access::read_only);  // never writes a schema into a foreign file
 
   // The runs with their data, as the store exports them (the widgets take JSON, not core types).
   nlohmann::json runs = nlohmann::json::array();

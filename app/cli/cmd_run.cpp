@@ -10,7 +10,9 @@
 #include "runtime/runtime.h"
 #include "project/overrides.h"
 #include "project/project.h"
+#include "store/project_lock.h"
 #include "store/result_store.h"
+#include "cli/signals.h"
 
 namespace faultscape::cli {
 
@@ -62,6 +64,7 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
   if (output_dir_given) project.output_dir = g.output_dir;
   if (g.threads > 0) project.threads = g.threads;
   set_threads(project.threads);
+  warn_threads(project.threads);
   std::vector<Experiment> selected;
   if (!only.empty())
     selected.push_back(project.experiment(only));
@@ -70,8 +73,12 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
   if (g.seed >= 0)
     for (auto& e : selected) e.training.seed = e.dataset.seed = static_cast<uint64_t>(g.seed);
 
+  // One writing process per project: a second one refuses here, naming the first.
+  ProjectLock lock(project.database_path());
   ResultStore store(project.database_path());
   TerminalObserver observer(g.quiet);
+  if (lock.stale_owner().pid)
+    observer.on_log("took over the lock of " + lock.stale_owner().describe() + ", which ended without releasing it");
   nlohmann::json results = nlohmann::json::array();
   std::vector<long long> plotted;  // this invocation's training and campaign runs
   for (const Experiment& e : selected) {
@@ -79,6 +86,7 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
     RunControl control;
     control.observer = &observer;
     control.retrain = retrain;
+    control.stop = &signal_stop_token();
     ExperimentOutcome out = run_experiment(project, e, store, control);
     nlohmann::json r = out.to_json();
     r["experiment"] = e.name;

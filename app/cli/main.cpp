@@ -1,12 +1,14 @@
 // faultscape-cli: the headless engine for scripted studies, paper figures and CI.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
 #include "cli/cmd_plot.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/signals.h"
 #include "common/error.h"
 #include "runtime/runtime.h"
 #include "common/json_reader.h"
@@ -139,15 +141,41 @@ void add_robust_training_options(CLI::App& cmd, nlohmann::json& e) {
 std::string error_text(const std::exception& e) {
   if (auto* v = dynamic_cast<const ValidationError*>(&e); v && v->problems().size() == 1)
     return v->source() + ": " + v->problems().front();
+  // A LibTorch error that escaped the engine's checks: its message without the C++ backtrace.
+  if (auto* c = dynamic_cast<const c10::Error*>(&e)) return "LibTorch: " + std::string(c->what_without_backtrace());
   return e.what();
+}
+
+// Every JSON line printed must be valid JSON, whatever bytes a path or message holds: invalid
+// UTF-8 is replaced (U+FFFD) instead of making dump() throw inside the error handler.
+std::string json_line(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+int fail(const GlobalOptions& g, std::string text) {
+  for (size_t at = text.find('\0'); at != std::string::npos; at = text.find('\0', at))
+    text.replace(at, 1, "\\0");  // printf would stop at a NUL and cut the message
+  std::fprintf(stderr, "error: %s\n", text.c_str());
+  if (g.json) std::printf("%s\n", json_line({{"ok", false}, {"error", text}}).c_str());
+  return 1;
+}
+
+// Ctrl-C / SIGTERM: the stopped run is recorded as cancelled; 130 / 143 as a shell expects.
+int cancelled(const GlobalOptions& g) {
+  std::fprintf(stderr, "cancelled\n");
+  if (g.json) std::printf("%s\n", json_line({{"ok", false}, {"error", "cancelled"}}).c_str());
+  return signal_exit_code();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   tune_process();
+  install_signal_handlers();
   CLI::App app{"Faultscape: fault injection and protection of neural networks (headless)"};
   app.require_subcommand(1);
+  // Usage errors read like every other error: one "error: ..." line.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) { return "error: " + std::string(e.what()) + "\n"; });
   GlobalOptions g;
   add_global_options(app, g);
 
@@ -196,7 +224,8 @@ int main(int argc, char** argv) {
   exp->add_option("--out", out_dir, "directory for the exported files");
 
   CLI::App* info = app.add_subcommand("info", "model summary: stages, output shapes, parameters, MACs");
-  info->add_option("--model-file", model_file, "a model file (Faultscape or TorchScript) instead of a zoo model");
+  info->add_option("file", model_file, "a model file (Faultscape or TorchScript) instead of a zoo model");
+  info->add_option("--model-file", model_file, "the same as the positional model file");
   add_dataset_options(*info, experiment);
   add_model_options(*info, experiment);
 
@@ -219,10 +248,22 @@ int main(int argc, char** argv) {
 
   for (CLI::App* sub : {train, eval, run, exp, info, prune, plot}) add_global_options(*sub, g);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    // --json promises a JSON object on stdout's last line, usage errors included (the flag may not
+    // have been parsed yet when another option failed, so argv is searched).
+    if (code != 0 && std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string(a) == "--json"; }))
+      std::printf("%s\n", json_line({{"ok", false}, {"error", e.what()}}).c_str());
+    return code;
+  } catch (const std::exception& e) {  // an option's own conversion failed
+    return fail(g, e.what());
+  }
   bool output_dir_given = app.count("--output-dir") + run->count("--output-dir") > 0;
   try {
     set_threads(g.threads);
+    warn_threads(g.threads);
     nlohmann::json result;
     if (*train)
       result = cmd_train(g, experiment);
@@ -238,16 +279,19 @@ int main(int argc, char** argv) {
       result = cmd_plot(g, plot_options);
     else if (*prune)
       result = cmd_prune(g, model_file, experiment, prune_options);
-    if (g.json) std::printf("%s\n", result.dump().c_str());
+    if (g.json) std::printf("%s\n", json_line(result).c_str());
+    // A signal that came after the last point where the work polls for it: the work is complete
+    // and recorded, but the caller asked to stop, so the exit status still says so.
+    if (stop_signal()) {
+      std::fprintf(stderr, "stopped by a signal after the work had completed (all of it is recorded)\n");
+      return signal_exit_code();
+    }
     return 0;
   } catch (const Cancelled&) {
-    std::fprintf(stderr, "cancelled\n");
-    if (g.json) std::printf("%s\n", nlohmann::json{{"ok", false}, {"error", "cancelled"}}.dump().c_str());
-    return 130;
+    return cancelled(g);
   } catch (const std::exception& e) {
-    std::string text = error_text(e);
-    std::fprintf(stderr, "error: %s\n", text.c_str());
-    if (g.json) std::printf("%s\n", nlohmann::json{{"ok", false}, {"error", text}}.dump().c_str());
-    return 1;
+    return fail(g, error_text(e));
+  } catch (...) {
+    return fail(g, "unexpected error of unknown type");
   }
 }

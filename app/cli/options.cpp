@@ -1,13 +1,19 @@
 #include "cli/options.h"
 
 #include <cctype>
+#include <cstdio>
+
+#include "runtime/runtime.h"
 
 namespace faultscape::cli {
 namespace {
 
-// "float" stays a string, "4" becomes the number 4 (the project file's form).
+// "float" stays a string, "4" becomes the number 4 (the project file's form). Digits too many
+// for an int stay text, so the config reader names the field and the value instead of stoi
+// throwing out_of_range.
 nlohmann::json bits_value(const std::string& v) {
-  bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
+  bool digits =
+      !v.empty() && v.size() <= 9 && std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
   return digits ? nlohmann::json(std::stoi(v)) : nlohmann::json(v);
 }
 
@@ -21,11 +27,21 @@ void set_field(CLI::App& cmd, const std::string& flag, nlohmann::json& target, c
 }  // namespace
 
 void add_global_options(CLI::App& app, GlobalOptions& o) {
-  app.add_option("--threads", o.threads, "LibTorch intra-op threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", o.threads, "LibTorch intra-op threads (0 = all cores, at most 1024)")
+      ->check(CLI::Range(0, 1024));
   app.add_option("--seed", o.seed, "seed for weights, shuffling and faults (default: the project's)");
   app.add_option("--output-dir,-o", o.output_dir, "directory for the results database, models and figures");
   app.add_flag("--json", o.json, "print the results as one JSON object on the last line of stdout");
   app.add_flag("--quiet,-q", o.quiet, "no progress output");
+}
+
+void warn_threads(int threads) {
+  static int warned = 0;
+  if (threads > hardware_threads() && threads != warned) {
+    std::fprintf(stderr, "warning: %d threads on a machine with %d cores will run slower, not faster\n", threads,
+                 hardware_threads());
+    warned = threads;
+  }
 }
 
 void add_dataset_options(CLI::App& cmd, nlohmann::json& e) {

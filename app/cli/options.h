@@ -16,6 +16,9 @@ struct GlobalOptions {
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& options);
+// A warning on stderr when more threads are asked for than the machine has cores (allowed, but
+// slower than the core count, not faster).
+void warn_threads(int threads);
 
 // Adds --model, --dataset, --epochs, ... to `cmd`; every option given is written into `experiment`
 // as the project file would hold it, so the same validation applies to both.

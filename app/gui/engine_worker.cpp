@@ -12,6 +12,7 @@
 #include "models/zoo.h"
 #include "common/json_reader.h"
 #include "project/project.h"
+#include "store/project_lock.h"
 #include "store/result_store.h"
 
 namespace faultscape::gui {
@@ -114,6 +115,7 @@ void EngineWorker::run(const nlohmann::json& doc, const QString& path, const QSt
     Project project = parse_project(doc, path.isEmpty() ? "untitled project" : path.toStdString());
     set_threads(project.threads);
     const Experiment& e = project.experiment(experiment.toStdString());
+    ProjectLock lock(project.database_path());  // refuses while a CLI run writes this project
     ResultStore store(project.database_path());
     Q_EMIT started(experiment, QString::fromStdString(store.path()));
     RunControl control;

@@ -320,7 +320,7 @@ void MainWindow::show_reused_training(const QString& model_path) {
   if (!QFileInfo::exists(results_->database())) return;
   const std::string model = model_path.toStdString();
   try {
-    ResultStore store(results_->database().toStdString());
+    ResultStore store(results_->database().toStdString(), ResultStore::Access::read_only);
     for (const RunRow& r : store.runs({"", "train", "complete"}))
       if (r.summary.is_object() && r.summary.value("model_path", "") == model) {
         json metrics = json::array();

@@ -88,7 +88,7 @@ ResultsBrowser::ResultsBrowser(QWidget* parent) : QWidget(parent) {
     QList<qint64> ids = selected_ids();
     if (ids.size() == 1 && QFileInfo::exists(db_)) {
       try {
-        ResultStore store(db_.toStdString());
+        ResultStore store(db_.toStdString(), ResultStore::Access::read_only);
         RunRow r = store.run(ids.front());
         json j = to_json(r);
         if (j["summary"].is_object()) j["summary"].erase("predictions");  // per-image data: thousands of numbers
@@ -116,7 +116,7 @@ void ResultsBrowser::refresh() {
   }
   detail_->setPlainText(tr("Select a run to see its configuration and summary, two to compare them."));
   try {
-    ResultStore store(db_.toStdString());
+    ResultStore store(db_.toStdString(), ResultStore::Access::read_only);
     std::vector<RunRow> runs = store.runs();
     table_->setRowCount(static_cast<int>(runs.size()));
     int row = 0;
@@ -131,6 +131,11 @@ void ResultsBrowser::refresh() {
       auto* status = new QTableWidgetItem(QString::fromStdString(r.status));
       if (r.status == "failed") status->setForeground(QColor(213, 94, 0));
       if (r.status == "cancelled") status->setForeground(QColor(0, 114, 178));
+      if (r.status == "interrupted") {  // left running by a process that died: resumed by the next run
+        status->setForeground(QColor(204, 121, 167));
+        status->setToolTip(tr("The process writing this run (%1) has ended; running it again resumes it")
+                               .arg(QString::fromStdString(r.owner.describe())));
+      }
       table_->setItem(row, 3, status);
       table_->setItem(row, 4, new QTableWidgetItem(QString::fromStdString(r.started_at)));
       auto* trials = new QTableWidgetItem;
@@ -177,7 +182,7 @@ QList<qint64> ResultsBrowser::selected_ids() const {
 void ResultsBrowser::open_selected() {
   json runs = json::array();
   try {
-    ResultStore store(db_.toStdString());
+    ResultStore store(db_.toStdString(), ResultStore::Access::read_only);
     for (qint64 id : selected_ids()) {
       json metrics = json::array(), trials = json::array();
       for (const auto& m : store.metrics(id)) metrics.push_back(to_json(m));
@@ -198,7 +203,7 @@ void ResultsBrowser::compare_selected() {
     return;
   }
   try {
-    ResultStore store(db_.toStdString());
+    ResultStore store(db_.toStdString(), ResultStore::Access::read_only);
     json a = to_json(store.run(ids[0])), b = to_json(store.run(ids[1]));
     // Only what differs between the configurations, then both summaries.
     json diff = json::diff(a["config"], b["config"]);
@@ -240,7 +245,7 @@ void ResultsBrowser::export_selected() {
   QString dir = QFileDialog::getExistingDirectory(this, tr("Export CSV into"));
   if (dir.isEmpty()) return;
   try {
-    ResultStore store(db_.toStdString());
+    ResultStore store(db_.toStdString(), ResultStore::Access::read_only);
     QStringList files;
     for (qint64 id : ids)
       for (const auto& f : store.export_csv(id, dir.toStdString())) files << QString::fromStdString(f);

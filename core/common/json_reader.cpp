@@ -1,6 +1,7 @@
 #include "common/json_reader.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace faultscape {
 namespace {
@@ -74,7 +75,10 @@ const nlohmann::json* Reader::field(const std::string& key) {
 void Reader::get(const std::string& key, std::string& out) {
   const auto* v = field(key);
   if (!v) return;
-  if (v->is_string())
+  // A NUL would silently cut a name or path short where it reaches a C API.
+  if (v->is_string() && v->get_ref<const std::string&>().find('\0') != std::string::npos)
+    problem(key, "holds a NUL character: " + describe_value(*v));
+  else if (v->is_string())
     out = v->get<std::string>();
   else
     problem(key, "expected a string, got " + describe_value(*v));
@@ -130,10 +134,13 @@ void Reader::get_number(const std::string& key, double& out, const std::function
                         const std::string& expected) {
   const auto* v = field(key);
   if (!v) return;
-  if (v->is_number() && ok(v->get<double>()))
+  // Infinity (e.g. "--lr inf") satisfies "> 0" but is never a meaningful setting.
+  if (v->is_number() && std::isfinite(v->get<double>()) && ok(v->get<double>()))
     out = v->get<double>();
   else
-    problem(key, "expected " + expected + ", got " + describe_value(*v));
+    problem(key, "expected " + expected + ", got " +
+                     (v->is_number() && !std::isfinite(v->get<double>()) ? std::to_string(v->get<double>())
+                                                                         : describe_value(*v)));
 }
 
 void Reader::get_choice(const std::string& key, std::string& out, const std::vector<std::string>& choices) {

@@ -1,6 +1,7 @@
 // CIFAR-10 / CIFAR-100 binary batches: fixed-size records, read whole into one uint8 tensor and
 // split into label and pixel columns with tensor views.
 #include "common/error.h"
+#include "common/file_checks.h"
 #include "data/formats.h"
 
 #include <torch/torch.h>
@@ -14,11 +15,19 @@ namespace faultscape::dataio {
 
 namespace {
 constexpr int64_t kChannels = 3, kSide = 32, kPixelBytes = kChannels * kSide * kSide;  // 3072
-}
+// The official files hold 10000 (CIFAR-10 batches, test files) or 50000 (CIFAR-100 train) records;
+// a file claiming far more (a sparse or hostile file) is refused before gigabytes are allocated.
+constexpr int64_t kMaxRecords = 100000;
+}  // namespace
 
 RawSplit read_cifar(const std::string& file, int64_t label_bytes, int64_t label_index, int64_t num_classes) {
   const int64_t record = label_bytes + kPixelBytes;
-  if (!std::filesystem::is_regular_file(file)) throw DataError(file + ": file not found");
+  if (!std::filesystem::exists(file)) throw DataError(file + ": file not found");
+  try {
+    check_input_file(file, "CIFAR file");  // a FIFO would block, a device never end
+  } catch (const Error& e) {
+    throw DataError(e.what());
+  }
   std::error_code ec;
   const auto size = static_cast<int64_t>(std::filesystem::file_size(file, ec));
   if (ec) throw DataError(file + ": cannot read: " + ec.message());
@@ -27,6 +36,9 @@ RawSplit read_cifar(const std::string& file, int64_t label_bytes, int64_t label_
                     std::to_string(record) + "-byte record");
   }
   const int64_t n = size / record;
+  if (n > kMaxRecords)
+    throw DataError(file + ": " + std::to_string(n) + " records (" + std::to_string(size) + " bytes), more than the " +
+                    std::to_string(kMaxRecords) + " a CIFAR file can hold");
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
   if (!f) throw DataError(file + ": cannot open for reading");

@@ -139,6 +139,13 @@ RawDataset load_cifar100(const fs::path& path) {
   return raw;
 }
 
+// "28x28" / "3x32x32": the shape of one image of a split.
+std::string shape_text(const torch::Tensor& images) {
+  std::string text;
+  for (int64_t d = 1; d < images.dim(); ++d) text += (d > 1 ? "x" : "") + std::to_string(images.size(d));
+  return text;
+}
+
 // The first `limit` items (0 = all) of a split.
 torch::Tensor first(const torch::Tensor& t, int64_t limit) {
   return limit > 0 && limit < t.size(0) ? t.narrow(0, 0, limit) : t;
@@ -201,6 +208,10 @@ DatasetSplit load_dataset(const DatasetConfig& config) {
                    : config.name == "mnist"       ? load_idx(dir, kDigitNames)
                    : config.name == "cifar10"     ? load_cifar10(dir)
                                                   : load_cifar100(dir);
+  // One model sees both splits: images of another shape would fail deep inside LibTorch.
+  if (raw.train.images.sizes().slice(1) != raw.test.images.sizes().slice(1))
+    throw DataError(dir.string() + ": training images are " + shape_text(raw.train.images) + " but test images are " +
+                    shape_text(raw.test.images) + "; both splits need one image shape");
   const auto train_images = first(raw.train.images, config.train_limit);
   const auto test_images = first(raw.test.images, config.test_limit);
   // Statistics of the (limited) training bytes; conversion and standardisation in one pass.

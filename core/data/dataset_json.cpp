@@ -5,15 +5,23 @@ namespace {
 
 using nlohmann::json;
 
+// Upper bounds of the synthetic problem: generous for a toy dataset, and small enough that a typo
+// or a hostile value is an error instead of tens of gigabytes of memory.
+constexpr int64_t kMaxSyntheticImages = 1000000;
+constexpr int64_t kMaxImageSide = 4096;
+constexpr int64_t kMaxSyntheticValues = int64_t{1} << 30;  // pixels of train + test: 4 GiB of floats
+
 void read_shape(Reader& r, const std::string& key, std::vector<int64_t>& out) {
   const json* v = r.array(key);
   if (!v) return;
   bool ok = v->size() == 3;
-  for (const auto& d : *v) ok = ok && d.is_number_integer() && d.get<int64_t>() >= 1;
+  for (const auto& d : *v)
+    ok = ok && d.is_number_integer() && d.get<int64_t>() >= 1 && d.get<int64_t>() <= kMaxImageSide;
   if (ok)
     out = v->get<std::vector<int64_t>>();
   else
-    r.problem(key, "expected [channels, height, width] of positive integers, got " + describe_value(*v));
+    r.problem(key, "expected [channels, height, width] of integers in 1.." + std::to_string(kMaxImageSide) + ", got " +
+                       describe_value(*v));
 }
 
 }  // namespace
@@ -41,10 +49,14 @@ void read_config(Reader& r, DatasetConfig& c) {
   r.get("normalize", c.normalize);
   r.get("augment", c.augment);
   Reader s = r.object("synthetic");
-  s.get_int("train", c.synthetic_train, 1);
-  s.get_int("test", c.synthetic_test, 1);
+  s.get_int("train", c.synthetic_train, 1, kMaxSyntheticImages);
+  s.get_int("test", c.synthetic_test, 1, kMaxSyntheticImages);
   read_shape(s, "shape", c.synthetic_shape);
-  s.get_int("classes", c.synthetic_classes, 2);
+  s.get_int("classes", c.synthetic_classes, 2, 100000);
+  int64_t values = c.synthetic_train + c.synthetic_test;
+  for (int64_t d : c.synthetic_shape) values = values > kMaxSyntheticValues ? values : values * d;
+  if (values > kMaxSyntheticValues)
+    s.problem("shape", "train + test images of this shape hold more than 2^30 values (4 GiB); make them smaller");
   s.get_seed("seed", c.seed);
   s.report_unknown();
   r.report_unknown();

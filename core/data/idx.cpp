@@ -1,6 +1,7 @@
 // IDX reader (MNIST family), plain or gzip through zlib's gz* interface, which reads plain files
 // transparently. The payload is decompressed straight into the tensor's storage.
 #include "common/error.h"
+#include "common/file_checks.h"
 #include "data/formats.h"
 
 #include <torch/torch.h>
@@ -10,6 +11,7 @@
 #include <array>
 #include <climits>
 #include <cstdio>
+#include <memory>
 
 namespace faultscape::dataio {
 namespace {
@@ -88,9 +90,33 @@ uint32_t big_endian(const unsigned char* p) {
                   std::to_string(expected) + " bytes, got " + std::to_string(in.consumed()));
 }
 
+// The file's size, and for a gzip file the uncompressed size its trailer records (ISIZE, modulo
+// 2^32; -1 for a plain file): what the header's dimensions are checked against before allocating.
+struct FileSizes {
+  int64_t bytes = 0;
+  int64_t gzip_isize = -1;
+};
+
+FileSizes file_sizes(const std::string& file) {
+  check_input_file(file, "IDX file");  // a FIFO would block in open(), a device never end
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file.c_str(), "rb"), &std::fclose);
+  if (!f) throw DataError(file + ": cannot open for reading");
+  FileSizes sizes;
+  unsigned char magic[2] = {0, 0}, trailer[4] = {0, 0, 0, 0};
+  const size_t got = std::fread(magic, 1, 2, f.get());
+  std::fseek(f.get(), 0, SEEK_END);
+  sizes.bytes = std::ftell(f.get());
+  if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b && sizes.bytes >= 18 && std::fseek(f.get(), -4, SEEK_END) == 0 &&
+      std::fread(trailer, 1, 4, f.get()) == 4)
+    sizes.gzip_isize =
+        int64_t{trailer[0]} | int64_t{trailer[1]} << 8 | int64_t{trailer[2]} << 16 | int64_t{trailer[3]} << 24;
+  return sizes;
+}
+
 }  // namespace
 
 torch::Tensor read_idx(const std::string& file, uint32_t expected_magic) {
+  const FileSizes sizes = file_sizes(file);
   GzReader in(file);
 
   // Header: magic (0x0000, type 0x08 = unsigned byte, number of dimensions), then the dimensions.
@@ -119,6 +145,20 @@ torch::Tensor read_idx(const std::string& file, uint32_t expected_magic) {
   }
 
   const int64_t expected = header_bytes + payload;
+  // The header's promise against the file, before allocating: a damaged or hostile header must
+  // not cost gigabytes of memory. A plain file has exactly that size. Deflate expands at most
+  // 1032:1, and above 256 MiB (5x the largest official IDX file) the gzip trailer's record of the
+  // uncompressed size (mod 2^32) must agree too; smaller files are checked as they are read.
+  const std::string got = ", got " + std::to_string(sizes.gzip_isize < 0 ? sizes.bytes : sizes.gzip_isize);
+  if (sizes.gzip_isize < 0 && sizes.bytes < expected)
+    throw DataError(file + ": truncated: expected " + std::to_string(expected) + " bytes" + got);
+  if (sizes.gzip_isize >= 0 && expected / 1032 > sizes.bytes)
+    throw DataError(file + ": the IDX header promises " + std::to_string(expected) + " bytes, more than " +
+                    std::to_string(sizes.bytes) + " bytes of gzip data can hold");
+  if (sizes.gzip_isize >= 0 && expected > (int64_t{256} << 20) && sizes.gzip_isize != (expected & 0xffffffff))
+    throw DataError(file + ": the IDX header promises " + std::to_string(expected) +
+                    " bytes but the gzip trailer records " + std::to_string(sizes.gzip_isize) +
+                    " (mod 2^32): damaged, or not a single gzip member");
   torch::Tensor data = torch::empty(dims, torch::kUInt8);
   if (in.read(data.data_ptr<uint8_t>(), payload) < payload) throw_truncated(in, expected);
 

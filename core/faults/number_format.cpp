@@ -12,7 +12,7 @@ namespace faultscape {
 
 bool NumberFormat::valid(const std::string& n) {
   if (n == "fp32" || n == "fp16" || n == "bf16") return true;
-  if (n.size() < 4 || n.compare(0, 3, "int") != 0) return false;
+  if (n.size() < 4 || n.size() > 5 || n.compare(0, 3, "int") != 0) return false;  // int1..int16: stoi stays in range
   for (size_t i = 3; i < n.size(); ++i)
     if (!std::isdigit(static_cast<unsigned char>(n[i]))) return false;
   int b = std::stoi(n.substr(3));

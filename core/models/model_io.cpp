@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/file_checks.h"
+#include "common/json_parse.h"
 #include "models/threshold_relu.h"
 #include "models/zoo.h"
 #include "models/channel_layers.h"
@@ -34,6 +36,30 @@ void narrow_to_record(Network& net, const nlohmann::json& channels, const std::s
     for (int64_t c = 0; c < n; ++c) keep[static_cast<size_t>(c)] = c;
     prune_stage_channels(net, stage, keep);
   }
+}
+
+// The architecture record is read from a file: every field is checked before it is used, so a
+// damaged or hostile record gives a message naming the file and field, not a library's text.
+void check_record(const nlohmann::json& meta, const std::string& path) {
+  auto bad = [&](const std::string& field, const std::string& what) {
+    throw ModelError(path + ": architecture record: " + field + ": " + what);
+  };
+  if (!meta.is_object()) bad("(root)", "expected an object");
+  if (meta.value("format", "") != kFormat) throw ModelError(path + ": unsupported model file format");
+  if (!meta.contains("model") || !meta["model"].is_object()) bad("model", "missing or not an object");
+  const nlohmann::json* shape = meta.contains("input_shape") ? &meta["input_shape"] : nullptr;
+  if (!shape || !shape->is_array() || shape->empty() || shape->size() > 4) bad("input_shape", "expected 1-4 sizes");
+  int64_t elements = 1;
+  for (const auto& d : *shape) {
+    if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > 65536)
+      bad("input_shape", "expected sizes in 1..65536, got " + d.dump());
+    elements *= d.get<int64_t>();
+    if (elements > (int64_t{1} << 26)) bad("input_shape", "more than 2^26 values per image");
+  }
+  const nlohmann::json* classes = meta.contains("num_classes") ? &meta["num_classes"] : nullptr;
+  if (!classes || !classes->is_number_integer() || classes->get<int64_t>() < 1 || classes->get<int64_t>() > 100000)
+    bad("num_classes", "expected an integer in 1..100000");
+  if (meta.contains("channels") && !meta["channels"].is_object()) bad("channels", "expected an object");
 }
 
 }  // namespace
@@ -79,6 +105,11 @@ bool has_architecture_record(const std::string& path) {
 
 LoadedModel load_model(const std::string& path) {
   if (!std::filesystem::exists(path)) throw ModelError(path + ": model file does not exist");
+  try {
+    check_input_file(path, "model file");  // a FIFO would block in open()
+  } catch (const Error& e) {
+    throw ModelError(e.what());
+  }
   torch::serialize::InputArchive archive;
   LoadedModel out;
   try {
@@ -86,13 +117,13 @@ LoadedModel load_model(const std::string& path) {
     c10::IValue meta;
     if (!archive.try_read(kMetaKey, meta) || !meta.isString())
       throw ModelError(path + ": not a Faultscape model file (no architecture record)");
-    out.meta = nlohmann::json::parse(meta.toStringRef());
+    out.meta = parse_json(meta.toStringRef());
   } catch (const c10::Error& e) {
     throw ModelError(path + ": not a readable model file: " + e.what_without_backtrace());
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const JsonError& e) {
     throw ModelError(path + ": corrupt architecture record: " + e.what());
   }
-  if (out.meta.value("format", "") != kFormat) throw ModelError(path + ": unsupported model file format");
+  check_record(out.meta, path);
   ModelConfig config = parse_model_config(out.meta.at("model"), path + ":model");
   out.net = build_network(config, out.meta.at("input_shape").get<std::vector<int64_t>>(),
                           out.meta.at("num_classes").get<int64_t>());

@@ -49,7 +49,9 @@ void read_config(Reader& r, ModelConfig& c) {
   r.get_choice("name", c.name, model_names());
   read_bits(r, "weight_bits", c.weight_bits);
   read_bits(r, "act_bits", c.act_bits);
-  r.get_number("width", c.width, positive, "a number > 0");
+  // Channel counts scale with width: above 64x the smallest zoo network outgrows any memory.
+  r.get_number(
+      "width", c.width, [](double v) { return v > 0 && v <= 64; }, "a number in (0, 64]");
   r.get_number("act_clip", c.act_clip, positive, "a number > 0");
   r.get("learnable_clip", c.learnable_clip);
   r.get("file", c.file);

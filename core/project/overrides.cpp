@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/json_parse.h"
 
 namespace faultscape {
 namespace {
@@ -22,6 +23,7 @@ std::vector<Step> parse_key(const std::string& key, const std::string& where) {
       std::string digits = close == std::string::npos ? "" : key.substr(i + 1, close - i - 1);
       if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
         throw ConfigError(where + ": expected an index like [0] in \"" + key + "\"");
+      if (digits.size() > 9) throw ConfigError(where + ": index [" + digits + "] is not in the document");
       steps.push_back({"", std::stoul(digits)});
       i = close + 1;
       if (i < key.size() && key[i] == '.') ++i;
@@ -63,8 +65,14 @@ void apply_override(nlohmann::json& project, const std::string& assignment, cons
   if (eq == std::string::npos) throw ConfigError(where + ": expected KEY=VALUE");
   const std::vector<Step> steps = parse_key(assignment.substr(0, eq), where);
   const std::string text = assignment.substr(eq + 1);
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) value = text;
+  // VALUE is JSON when it parses as JSON, else text; JSON beyond the limits is refused.
+  nlohmann::json value;
+  try {
+    value = parse_json(text);
+  } catch (const JsonError& e) {
+    if (e.kind == JsonError::Kind::limit) throw ConfigError(where.substr(0, 60) + ": VALUE " + e.what());
+    value = text;
+  }
 
   static const std::set<std::string> root_keys = {"name", "seed", "threads", "output_dir", "experiments"};
   if (root_keys.count(steps.front().key)) {

@@ -1,8 +1,12 @@
 #include "project/project.h"
 
 #include "campaign/campaign_setup.h"
+#include "common/file_checks.h"
+#include "common/json_parse.h"
 #include "protect/protection_spec.h"
+#include "runtime/runtime.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,12 +20,21 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-// The project name becomes a file name in output_dir.
+// Far above any real project (the largest shipped one is a few kB), far below a memory problem.
+constexpr uint64_t kMaxProjectBytes = 16 << 20;
+
+// Project and experiment names become file names in output_dir: no separators, no "." / "..",
+// no control characters (a NUL would cut the path short).
+bool usable_as_file_name(const std::string& name) {
+  if (name == "." || name == ".." || name.find_first_of("/\\") != std::string::npos) return false;
+  return std::none_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
 void read_project_name(Reader& r, std::string& name) {
   r.get("name", name);
   if (name.empty())
     r.problem("name", "must not be empty");
-  else if (name == "." || name == ".." || name.find_first_of("/\\") != std::string::npos)
+  else if (!usable_as_file_name(name))
     r.problem("name", "must be usable as a file name, got " + describe_value(name));
 }
 
@@ -32,7 +45,11 @@ void read_experiment_name(Reader& r, std::string& name) {
     return;
   }
   r.get("name", name);
-  if (name.empty() && r.value().at("name").is_string()) r.problem("name", "must not be empty");
+  if (name.empty() && r.value().at("name").is_string())
+    r.problem("name", "must not be empty");
+  else if (!name.empty() && !usable_as_file_name(name))
+    r.problem("name",
+              "must be usable as a file name (no / \\ . .. or control characters), got " + describe_value(name));
 }
 
 Experiment read_experiment(Reader& r, uint64_t seed, Problems& problems) {
@@ -59,26 +76,15 @@ Experiment read_experiment(Reader& r, uint64_t seed, Problems& problems) {
   return e;
 }
 
-// nlohmann reports the byte offset of the last character it read; users need line and column.
-std::string json_error_position(const std::string& text, size_t byte) {
-  size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  size_t line = 1, line_start = 0;
-  for (size_t i = 0; i < end; ++i)
-    if (text[i] == '\n') ++line, line_start = i + 1;
-  return "line " + std::to_string(line) + ", column " + std::to_string(end - line_start + 1);
-}
-
-// The description after nlohmann's "[json.exception...] parse error at ...: " prefix.
-std::string json_error_description(const std::string& what) {
-  size_t at = what.find("parse error");
-  size_t colon = at == std::string::npos ? at : what.find(": ", at);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
 std::string read_file(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw ConfigError(path + ": project file not found");
   if (fs::is_directory(path, ec)) throw ConfigError(path + ": is a directory, not a project file");
+  try {
+    check_input_file(path, "project file", kMaxProjectBytes);  // a FIFO or /dev/zero never ends
+  } catch (const Error& e) {
+    throw ConfigError(e.what());
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot read project file: " + std::strerror(errno));
   std::ostringstream text;
@@ -107,7 +113,7 @@ Project parse_project(const json& j, const std::string& source) {
   p.raw = j;
   Reader r(j, "", problems);
   if (r.is_object()) read_project_name(r, p.name);
-  r.get_int("threads", p.threads, 0);
+  r.get_int("threads", p.threads, 0, kMaxThreads);
   r.get_seed("seed", p.seed);
   r.get("output_dir", p.output_dir);
   if (const json* list = r.array("experiments")) {
@@ -138,14 +144,11 @@ Project load_project(const std::string& path) { return parse_project(read_projec
 
 json read_project_json(const std::string& path) {
   const std::string text = read_file(path);
-  json j;
   try {
-    j = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(path + ": invalid JSON at " + json_error_position(text, e.byte) + ": " +
-                      json_error_description(e.what()));
+    return parse_json(text, /*ignore_comments=*/true);
+  } catch (const JsonError& e) {
+    throw ConfigError(path + ": invalid JSON" + (e.byte ? " at " + json_position(text, e.byte) : "") + ": " + e.what());
   }
-  return j;
 }
 
 json to_json(const Experiment& e) {

@@ -30,7 +30,12 @@ std::vector<nlohmann::json> expand_object(const nlohmann::json& scheme) {
 std::string protection_label(const nlohmann::json& protection) {
   std::string label;
   for (const auto& s : protection) {
-    std::string part = s.value("scheme", "?"), params;
+    // Labels are made before validation reports a bad point: any JSON must give some label.
+    if (!s.is_object()) {
+      label += (label.empty() ? "" : "+") + s.dump();
+      continue;
+    }
+    std::string part = s.contains("scheme") && s["scheme"].is_string() ? s["scheme"].get<std::string>() : "?", params;
     for (auto it = s.begin(); it != s.end(); ++it)
       if (it.key() != "scheme") params += (params.empty() ? "" : ",") + it.key() + "=" + it->dump();
     if (!params.empty()) part += "(" + params + ")";

@@ -1,5 +1,7 @@
 #include "runtime/runtime.h"
 
+#include "common/error.h"
+
 #include <dlfcn.h>
 #include <malloc.h>
 #include <torch/torch.h>
@@ -30,6 +32,9 @@ int hardware_threads() {
 }
 
 int set_threads(int threads) {
+  if (threads < 0 || threads > kMaxThreads)
+    throw ConfigError("threads: expected 0 (all cores) .. " + std::to_string(kMaxThreads) + ", got " +
+                      std::to_string(threads));
   int n = threads > 0 ? threads : hardware_threads();
   torch::set_num_threads(n);
   return torch::get_num_threads();

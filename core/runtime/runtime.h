@@ -9,7 +9,12 @@ namespace faultscape {
 // not compete with LibTorch's intra-op pool. Safe to call more than once.
 void tune_process();
 
-// Sets LibTorch's intra-op thread count; 0 means all cores. Returns the count in effect.
+// The most intra-op threads a project or option may ask for: far above any machine this runs on,
+// far below what makes the OpenMP runtime give up (2^31 threads exit(1) inside libgomp).
+constexpr int kMaxThreads = 1024;
+
+// Sets LibTorch's intra-op thread count; 0 means all cores. Returns the count in effect. Throws
+// ConfigError for a count outside 0..kMaxThreads.
 int set_threads(int threads);
 int hardware_threads();
 

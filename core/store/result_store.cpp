@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/json_parse.h"
 #include "runtime/runtime.h"
 #include "store/sqlite.h"
 
@@ -16,7 +17,8 @@ using nlohmann::json;
 using sqlite::Statement;
 using sqlite::Transaction;
 
-constexpr int kSchemaVersion = 1;
+// 2: runs.owner_pid / owner_host / owner_start (which process writes a running run).
+constexpr int kSchemaVersion = 2;
 
 const char* const kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -33,7 +35,10 @@ CREATE TABLE IF NOT EXISTS runs(
   ended_at TEXT,
   status TEXT NOT NULL CHECK(status IN ('running', 'complete', 'failed', 'cancelled')),
   error TEXT,
-  summary TEXT);
+  summary TEXT,
+  owner_pid INTEGER,
+  owner_host TEXT,
+  owner_start INTEGER);
 CREATE INDEX IF NOT EXISTS runs_by_config ON runs(project, experiment, kind, config_hash);
 CREATE TABLE IF NOT EXISTS metrics(
   run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -53,7 +58,11 @@ CREATE TABLE IF NOT EXISTS trials(
 
 const char* const kRunColumns =
     "id, project, experiment, kind, config, config_hash, seed, code_version, torch_version, "
-    "started_at, ended_at, status, error, summary";
+    "started_at, ended_at, status, error, summary, owner_pid, owner_host, owner_start";
+// The same for a schema-1 database opened read-only (no owner columns, nothing is migrated).
+const char* const kRunColumnsV1 =
+    "id, project, experiment, kind, config, config_hash, seed, code_version, torch_version, "
+    "started_at, ended_at, status, error, summary, NULL, NULL, NULL";
 
 // ISO 8601 UTC with milliseconds: sorts as text in time order.
 std::string now_utc() {
@@ -75,8 +84,8 @@ std::string dump_or_empty(const json& j) { return j.is_null() ? std::string() : 
 json json_column(const sqlite::Database& db, const Statement& s, int column) {
   if (s.is_null(column)) return nullptr;
   try {
-    return json::parse(s.text(column));
-  } catch (const json::exception& e) {
+    return parse_json(s.text(column));
+  } catch (const JsonError& e) {
     throw StoreError(db.path() + ": unreadable JSON in the results: " + e.what());
   }
 }
@@ -97,6 +106,12 @@ RunRow read_run(const sqlite::Database& db, const Statement& s) {
   r.status = s.text(11);
   r.error = s.text(12);
   r.summary = json_column(db, s, 13);
+  r.owner.pid = s.integer(14);
+  r.owner.host = s.text(15);
+  r.owner.start_ticks = s.integer(16);
+  // A run left "running" by a process that has died (kill -9, power loss) is interrupted; a run
+  // of another host cannot be checked and stays "running".
+  if (r.status == "running" && (r.owner.pid == 0 || liveness(r.owner) == Liveness::dead)) r.status = "interrupted";
   return r;
 }
 
@@ -109,7 +124,12 @@ void finish_quietly(ResultStore& store, int64_t run, const std::string& status, 
 
 }  // namespace
 
-ResultStore::ResultStore(const std::string& path) {
+ResultStore::ResultStore(const std::string& path, Access access) {
+  if (access == Access::read_only) {
+    db_ = std::make_unique<sqlite::Database>(path, sqlite::Database::Mode::read_only);
+    check_readable_schema();
+    return;
+  }
   const auto parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -121,6 +141,8 @@ ResultStore::ResultStore(const std::string& path) {
 ResultStore::~ResultStore() = default;
 
 const std::string& ResultStore::path() const { return db_->path(); }
+
+const char* ResultStore::columns() const { return has_owner_ ? kRunColumns : kRunColumnsV1; }
 
 void ResultStore::create_schema() {
   // WAL lets the GUI read while a campaign writes; NORMAL sync is still crash-safe in WAL mode
@@ -135,15 +157,38 @@ void ResultStore::create_schema() {
     throw StoreError(db_->path() + ": written by a newer Faultscape (schema version " + std::to_string(found) +
                      ", this build reads " + std::to_string(kSchemaVersion) + ")");
   db_->exec(kSchema);
+  if (found == 1)  // CREATE TABLE IF NOT EXISTS kept the old runs table: add the owner columns
+    db_->exec(
+        "ALTER TABLE runs ADD COLUMN owner_pid INTEGER; ALTER TABLE runs ADD COLUMN owner_host TEXT; "
+        "ALTER TABLE runs ADD COLUMN owner_start INTEGER");
   db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   tx.commit();
+}
+
+// A reader checks without writing: a foreign SQLite file is refused, not given our schema.
+void ResultStore::check_readable_schema() {
+  Statement version(*db_, "PRAGMA user_version");
+  const int64_t found = version.step() ? version.integer(0) : 0;
+  if (found > kSchemaVersion)
+    throw StoreError(db_->path() + ": written by a newer Faultscape (schema version " + std::to_string(found) +
+                     ", this build reads " + std::to_string(kSchemaVersion) + ")");
+  std::set<std::string> tables;
+  Statement t(*db_, "SELECT name FROM sqlite_master WHERE type = 'table'");
+  while (t.step()) tables.insert(t.text(0));
+  for (const char* name : {"runs", "metrics", "trials"})
+    if (!tables.count(name) || found < 1)
+      throw StoreError(db_->path() + ": not a Faultscape results database (no " +
+                       (found < 1 ? std::string("schema version") : "\"" + std::string(name) + "\" table") + ")");
+  has_owner_ = found >= 2;
 }
 
 int64_t ResultStore::begin_run(const RunInfo& info) {
   Transaction tx(*db_);
   Statement s(*db_,
               "INSERT INTO runs(project, experiment, kind, config, config_hash, seed, code_version, "
-              "torch_version, started_at, status) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running')");
+              "torch_version, started_at, status, owner_pid, owner_host, owner_start) "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11, ?12)");
+  const ProcessIdentity self = this_process();
   s.bind_text(1, info.project)
       .bind_text(2, info.experiment)
       .bind_text(3, info.kind)
@@ -152,7 +197,10 @@ int64_t ResultStore::begin_run(const RunInfo& info) {
       .bind_int(6, static_cast<int64_t>(info.seed))
       .bind_text(7, info.code_version.empty() ? code_version() : info.code_version)
       .bind_text(8, info.torch_version.empty() ? torch_version() : info.torch_version)
-      .bind_text(9, now_utc());
+      .bind_text(9, now_utc())
+      .bind_int(10, self.pid)
+      .bind_text(11, self.host)
+      .bind_int(12, self.start_ticks);
   s.run();
   const int64_t id = db_->last_insert_id();
   tx.commit();
@@ -161,8 +209,11 @@ int64_t ResultStore::begin_run(const RunInfo& info) {
 
 void ResultStore::resume_run(int64_t run) {
   Transaction tx(*db_);
-  Statement s(*db_, "UPDATE runs SET status = 'running', ended_at = NULL, error = NULL WHERE id = ?1");
-  s.bind_int(1, run).run();
+  Statement s(*db_,
+              "UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, owner_pid = ?2, owner_host = ?3, "
+              "owner_start = ?4 WHERE id = ?1");
+  const ProcessIdentity self = this_process();
+  s.bind_int(1, run).bind_int(2, self.pid).bind_text(3, self.host).bind_int(4, self.start_ticks).run();
   if (db_->changes() == 0) throw StoreError(db_->path() + ": no run " + std::to_string(run));
   tx.commit();
 }
@@ -223,16 +274,19 @@ std::set<int64_t> ResultStore::completed_trials(int64_t run) const {
 
 std::optional<int64_t> ResultStore::find_resumable_run(const std::string& project, const std::string& experiment,
                                                        const std::string& kind, const std::string& config_hash) const {
-  Statement s(*db_,
-              "SELECT id FROM runs WHERE project = ?1 AND experiment = ?2 AND kind = ?3 AND "
-              "config_hash = ?4 AND status IN ('running', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1");
+  Statement s(*db_, std::string("SELECT ") + columns() +
+                        " FROM runs WHERE project = ?1 AND experiment = ?2 AND kind = ?3 AND "
+                        "config_hash = ?4 AND status IN ('running', 'cancelled', 'failed') ORDER BY id DESC");
   s.bind_text(1, project).bind_text(2, experiment).bind_text(3, kind).bind_text(4, config_hash);
-  if (!s.step()) return std::nullopt;
-  return s.integer(0);
+  while (s.step()) {
+    const RunRow r = read_run(*db_, s);
+    if (r.status != "running") return r.id;  // a live process's run is skipped, never shared
+  }
+  return std::nullopt;
 }
 
 std::vector<RunRow> ResultStore::runs(const RunFilter& filter) const {
-  Statement s(*db_, std::string("SELECT ") + kRunColumns +
+  Statement s(*db_, std::string("SELECT ") + columns() +
                         " FROM runs WHERE (?1 = '' OR experiment = ?1) AND (?2 = '' OR kind = ?2) "
                         "AND (?3 = '' OR status = ?3) ORDER BY id");
   s.bind_text(1, filter.experiment).bind_text(2, filter.kind).bind_text(3, filter.status);
@@ -242,7 +296,7 @@ std::vector<RunRow> ResultStore::runs(const RunFilter& filter) const {
 }
 
 RunRow ResultStore::run(int64_t id) const {
-  Statement s(*db_, std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?1");
+  Statement s(*db_, std::string("SELECT ") + columns() + " FROM runs WHERE id = ?1");
   s.bind_int(1, id);
   if (!s.step()) throw StoreError(db_->path() + ": no run " + std::to_string(id));
   return read_run(*db_, s);

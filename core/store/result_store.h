@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/process_info.h"
+
 namespace faultscape {
 
 namespace sqlite {
@@ -37,8 +39,11 @@ struct RunRow {
   uint64_t seed = 0;
   std::string code_version, torch_version;
   std::string started_at, ended_at;  // ISO 8601 UTC; ended_at empty while running
-  std::string status;                // running | complete | failed | cancelled
+  // running | complete | failed | cancelled as stored; "interrupted" when stored as running but
+  // its owner process (below) has died: it is then resumable.
+  std::string status;
   std::string error;
+  ProcessIdentity owner;   // the process that began or last resumed it (pid 0 for old databases)
   nlohmann::json summary;  // null until finished with one
 };
 
@@ -65,17 +70,21 @@ struct RunFilter {
 
 class ResultStore {
  public:
-  // Opens or creates the database (and its parent directories) and its schema.
-  explicit ResultStore(const std::string& path);
+  enum class Access {
+    write,     // opens or creates the database (and its parent directories) and its schema
+    read_only  // an existing Faultscape database, never written (export, plot, result views)
+  };
+  explicit ResultStore(const std::string& path, Access access = Access::write);
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
   const std::string& path() const;
 
-  // A new run with status "running", started now.
+  // A new run with status "running", started now, owned by this process.
   int64_t begin_run(const RunInfo& info);
-  // Marks a previously interrupted run as running again (clears ended_at and error).
+  // Marks a previously interrupted run as running again, owned by this process (clears ended_at
+  // and error).
   void resume_run(int64_t run);
   // status: "complete", "failed" or "cancelled".
   void finish_run(int64_t run, const std::string& status, const nlohmann::json& summary = nullptr,
@@ -88,7 +97,8 @@ class ResultStore {
   void add_trials(int64_t run, const std::vector<TrialRow>& rows);
 
   std::set<int64_t> completed_trials(int64_t run) const;
-  // The latest run with this config hash whose status is running, cancelled or failed.
+  // The latest run with this config hash whose status is interrupted, cancelled or failed: a run
+  // still being written by a live process is never offered.
   std::optional<int64_t> find_resumable_run(const std::string& project, const std::string& experiment,
                                             const std::string& kind, const std::string& config_hash) const;
 
@@ -108,7 +118,10 @@ class ResultStore {
 
  private:
   void create_schema();
+  void check_readable_schema();
+  const char* columns() const;  // the runs columns read_run expects
 
+  bool has_owner_ = true;  // false for a read-only database of schema version 1
   std::unique_ptr<sqlite::Database> db_;
 };
 

@@ -13,8 +13,11 @@ namespace faultscape::sqlite {
 
 class Database {
  public:
-  // Opens (creating if needed) the database file; parent directories must exist.
-  explicit Database(const std::string& path);
+  enum class Mode {
+    create,    // read-write, creating the file if needed; parent directories must exist
+    read_only  // an existing file, never written (no journal mode change, no schema)
+  };
+  explicit Database(const std::string& path, Mode mode = Mode::create);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -30,6 +30,32 @@ nlohmann::json campaign_accuracy(const nlohmann::json& c) {
   return {{"mean", golden}, {"min", golden}, {"max", golden}};
 }
 
+namespace {
+
+std::string describe_model(const nlohmann::json& config) {
+  const std::string sha = config.is_object() && config.contains("model_sha256") && config["model_sha256"].is_string()
+                              ? config["model_sha256"].get<std::string>()
+                              : "";
+  return sha.empty() ? "model not recorded" : "model SHA-256 " + sha.substr(0, 12);
+}
+
+// The latest unfinished run that matches `info` in everything but the model's identity.
+std::optional<RunRow> run_on_another_model(const ResultStore& store, const RunInfo& info) {
+  nlohmann::json mine = info.config;
+  mine.erase("model_sha256");
+  const std::vector<RunRow> runs = store.runs({info.experiment, info.kind, ""});
+  for (auto r = runs.rbegin(); r != runs.rend(); ++r) {
+    if (r->project != info.project || r->status == "complete" || r->status == "running" || !r->config.is_object())
+      continue;
+    nlohmann::json theirs = r->config;
+    theirs.erase("model_sha256");
+    if (theirs == mine) return *r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void run_campaign(const Project& project, const Experiment& experiment, const CampaignSetup& setup, Network& net,
                   const Dataset& test, ResultStore& store, ExperimentOutcome& outcome, const RunControl& control,
                   const nlohmann::json& extra) {
@@ -39,11 +65,19 @@ void run_campaign(const Project& project, const Experiment& experiment, const Ca
                      cc.cache_mb * (int64_t{1} << 20));
   RunInfo info = run_info(project, experiment, cc.kind);
   info.config["model_path"] = outcome.model_path;
+  // The model's identity is part of the configuration: trials measured on one model are never
+  // continued on another (a retrained or replaced file gives another hash, hence a new run).
+  info.config["model_sha256"] = outcome.model_sha256;
   info.seed = cc.seed;
   if (extra.contains("grid_point")) info.config["grid_point"] = extra["grid_point"];
   // An interrupted run of exactly this configuration is resumed, not repeated.
   std::optional<int64_t> resumable =
       store.find_resumable_run(info.project, info.experiment, info.kind, ResultStore::hash_config(info.config));
+  if (!resumable && control.observer)
+    if (std::optional<RunRow> other = run_on_another_model(store, info))
+      control.observer->on_log("run " + std::to_string(other->id) +
+                               " of this campaign was measured on another model (" + describe_model(other->config) +
+                               ", now " + describe_model(info.config) + "): starting a new run instead of resuming it");
   if (resumable) {
     outcome.campaign_run = *resumable;
     store.resume_run(*resumable);

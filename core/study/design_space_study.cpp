@@ -29,6 +29,7 @@ void run_design_space(const Project& project, const Experiment& experiment, cons
     extra["grid_point"] = {{"label", gp.label}, {"protection", gp.protection}};
     ExperimentOutcome point_outcome;
     point_outcome.model_path = outcome.model_path;
+    point_outcome.model_sha256 = outcome.model_sha256;
     run_campaign(project, experiment, setup, target, data.test, store, point_outcome, control, extra);
     const nlohmann::json& c = point_outcome.campaign;
     nlohmann::json point = {{"label", gp.label},

@@ -3,7 +3,10 @@
 namespace faultscape {
 
 nlohmann::json ExperimentOutcome::to_json() const {
-  nlohmann::json j = {{"model_path", model_path}, {"eval_run", eval_run}, {"evaluation", evaluation.to_json()}};
+  nlohmann::json j = {{"model_path", model_path},
+                      {"model_sha256", model_sha256},
+                      {"eval_run", eval_run},
+                      {"evaluation", evaluation.to_json()}};
   if (campaign_run) {
     j["campaign_run"] = campaign_run;
     nlohmann::json c = campaign;

@@ -41,6 +41,7 @@ ExperimentOutcome run_experiment(const Project& project, const Experiment& exper
                        static_cast<int64_t>(c));
     nlohmann::json summary = outcome.evaluation.to_json();
     summary["model_path"] = outcome.model_path;
+    summary["model_sha256"] = outcome.model_sha256;
     return summary;
   });
   if (observer) observer->on_result(RecordKind::Evaluation, outcome.evaluation.to_json());

@@ -3,8 +3,11 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <set>
 
 #include "common/error.h"
+#include "common/file_checks.h"
+#include "common/sha256.h"
 #include "ftt/training_variants.h"
 #include "models/model_io.h"
 #include "models/zoo.h"
@@ -20,15 +23,64 @@ void check_model_fits(const Network& net, const Dataset& data, const std::string
                      data.name + "\"");
 }
 
-// The model file of the latest complete training run with exactly this configuration.
-std::string reusable_model(const ResultStore& store, const RunInfo& info) {
+// A string field of a row read back from the database, "" when absent or of another type (a
+// damaged or foreign row must not stop a run with a JSON library's type error).
+std::string text_field(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+// The model file of the latest complete training run with exactly this configuration whose bytes
+// are still the ones that run saved (its recorded SHA-256): a file overwritten since (by another
+// configuration or by hand) is not reused. Empty when there is none; `sha` receives the hash.
+std::string reusable_model(const ResultStore& store, const RunInfo& info, Observer* observer, std::string& sha) {
   const std::string hash = ResultStore::hash_config(info.config);
-  std::string path;
-  for (const RunRow& r : store.runs({info.experiment, "train", "complete"}))
-    if (r.project == info.project && r.config_hash == hash && r.summary.is_object() &&
-        std::filesystem::exists(r.summary.value("model_path", "")))
-      path = r.summary.value("model_path", "");
-  return path;
+  const std::vector<RunRow> runs = store.runs({info.experiment, "train", "complete"});
+  std::set<std::string> checked;
+  for (auto r = runs.rbegin(); r != runs.rend(); ++r) {  // newest first
+    if (r->project != info.project || r->config_hash != hash || !r->summary.is_object()) continue;
+    const std::string path = text_field(r->summary, "model_path");
+    if (path.empty() || !checked.insert(path).second || !std::filesystem::exists(path)) continue;
+    const std::string recorded = text_field(r->summary, "model_sha256");
+    std::string actual;
+    try {
+      check_input_file(path, "model file");
+      actual = sha256_file(path);
+    } catch (const Error&) {
+      continue;
+    }
+    if (!recorded.empty() && actual == recorded) {
+      sha = actual;
+      return path;
+    }
+    if (observer)
+      observer->on_log(recorded.empty() ? "training run " + std::to_string(r->id) +
+                                              " recorded no model hash (older database): " + path + " is not reused"
+                                        : path + " has changed since training run " + std::to_string(r->id) +
+                                              " saved it (SHA-256 " + actual.substr(0, 12) + " instead of " +
+                                              recorded.substr(0, 12) + "): not reused, training again");
+  }
+  return "";
+}
+
+// What a saved model must never replace: the results database (and its journal and lock), the
+// project file and every input of the experiment.
+std::vector<ProtectedFile> protected_files(const Project& project, const Experiment& experiment) {
+  const std::string db = project.database_path();
+  std::vector<ProtectedFile> files = {{db, "the results database"},
+                                      {db + "-wal", "the results database's journal"},
+                                      {db + "-shm", "the results database's shared memory"},
+                                      {db + ".lock", "the results database's lock"},
+                                      {project.path, "the project file"},
+                                      {experiment.load, "the model file loaded"},
+                                      {experiment.model.file, "the TorchScript model"}};
+  std::error_code ec;
+  const std::string data = experiment.dataset.path.empty() && experiment.dataset.name != "synthetic"
+                               ? default_dataset_path(experiment.dataset.name)
+                               : experiment.dataset.path;
+  if (!data.empty() && std::filesystem::is_directory(data, ec))
+    for (const auto& entry : std::filesystem::directory_iterator(data, ec))
+      files.push_back({entry.path().string(), "a dataset file"});
+  return files;
 }
 
 }  // namespace
@@ -42,34 +94,45 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
   Observer* observer = control.observer;
   std::string load = experiment.load;
   RunInfo train_info = run_info(project, experiment, "train");
+  std::string sha;
   if (load.empty() && !control.retrain) {
-    load = reusable_model(store, train_info);
+    load = reusable_model(store, train_info, observer, sha);
     if (!load.empty() && observer) {
       observer->on_log("reusing the model trained earlier: " + load);
       observer->on_model_reused(load);
     }
   }
   if (!load.empty()) {
+    check_input_file(load, "model file");
+    if (sha.empty()) sha = sha256_file(load);
     // A Faultscape model file, or a TorchScript file used as it is.
     Network net = load_network(load, data.test.image_shape(), data.test.num_classes);
+    // Hashed before loading; a file replaced in between would give weights of unknown identity.
+    if (sha256_file(load) != sha) throw ModelError(load + ": the model file changed while it was being loaded");
+    outcome.model_sha256 = sha;
     check_model_fits(net, data.test, load);
     outcome.model_path = load;
     return net;
   }
+  const bool imported = experiment.model.name == "torchscript";
+  if (imported) check_input_file(experiment.model.file, "model.file");
   seed_everything(experiment.training.seed);
   Network net = build_network(experiment.model, data.train.image_shape(), data.train.num_classes);
   if (experiment.training.epochs == 0) {
     // Used as it is: an imported network with its own weights (a zoo network stays untrained).
     if (observer)
-      observer->on_log(experiment.model.name == "torchscript"
-                           ? "using " + experiment.model.file + " as it is (no training)"
-                           : "warning: training.epochs is 0: the " + experiment.model.name +
-                                 " network stays untrained");
+      observer->on_log(imported ? "using " + experiment.model.file + " as it is (no training)"
+                                : "warning: training.epochs is 0: the " + experiment.model.name +
+                                      " network stays untrained");
     outcome.model_path = experiment.model.file;
+    // The file's identity goes into the campaign's configuration: another file, another run.
+    if (imported) outcome.model_sha256 = sha256_file(experiment.model.file);
     return net;
   }
   outcome.model_path =
       experiment.training.checkpoint.empty() ? default_model_path(project, experiment) : experiment.training.checkpoint;
+  // Checked before training starts, not after hours of it.
+  check_output_path(outcome.model_path, "training.checkpoint", protected_files(project, experiment));
   outcome.train_run = store.begin_run(train_info);
   // Per-epoch metrics reach the database as they happen, so a cancelled run keeps its curve.
   struct StoringObserver : Observer {
@@ -101,6 +164,9 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
                {{"dataset", to_json(experiment.dataset)}, {"training", outcome.training.to_json()}});
     nlohmann::json summary = outcome.training.to_json();
     summary["model_path"] = outcome.model_path;
+    // The identity of the saved weights: reuse and resumed campaigns check the file against it.
+    outcome.model_sha256 = sha256_file(outcome.model_path);
+    summary["model_sha256"] = outcome.model_sha256;
     if (!variants.describe().empty()) summary["variants"] = variants.describe();
     return summary;
   });

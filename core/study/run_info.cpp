@@ -10,6 +10,13 @@ RunInfo run_info(const Project& project, const Experiment& experiment, const std
   info.experiment = experiment.name;
   info.kind = kind;
   info.config = to_json(experiment);
+  // A training run's identity is what determines its weights: dataset, model, training (seed and
+  // checkpoint path included) and the thread count (LibTorch's CPU reductions split work by thread,
+  // so weights are reproducible per seed *and* thread count). The campaign, faults and protection
+  // do not change the weights, so editing them reuses the trained model.
+  if (kind == "train")
+    info.config = {
+        {"dataset", info.config["dataset"]}, {"model", info.config["model"]}, {"training", info.config["training"]}};
   info.config["threads"] = torch::get_num_threads();
   info.seed = experiment.training.seed;
   return info;
