@@ -12,6 +12,8 @@
 
 #include "store/result_store.h"
 
+#include "script_models.h"
+
 #include <QtTest>
 #include <QProcess>
 
@@ -297,6 +299,25 @@ class TestCli : public QObject {
     Result t = cli({"info", "--model", "vgg11", "--dataset", "cifar10"});
     QVERIFY2(t.exit_code == 0, qPrintable(t.describe()));
     QVERIFY2(t.out_lines().back().contains("9228362"), qPrintable(t.out));
+  }
+
+  // A TorchScript file where a model file goes: info (positional or --torchscript) and eval.
+  void torchScriptFiles() {
+    const std::string file = (dir_ / "cnn.pt").string();
+    faultscape::test::save_script_cnn(file);
+    for (const QStringList& args : {QStringList{"info", QString::fromStdString(file), "--json"},
+                                    QStringList{"info", "--torchscript", QString::fromStdString(file), "--json"}}) {
+      Result r = cli(args);
+      QVERIFY2(r.exit_code == 0, qPrintable(r.describe()));
+      json j = json::parse(r.out_lines().back().toStdString(), nullptr, false);
+      QCOMPARE(j.value("params", int64_t{0}), int64_t{130890});
+      QCOMPARE(j.at("stages").front().at("kind").get<std::string>(), std::string("conv"));
+    }
+    Result e = cli(
+        {"eval", QString::fromStdString(file), "--dataset", "synthetic", "--no-normalize", "--json", "--threads", "1"});
+    QVERIFY2(e.exit_code == 0, qPrintable(e.describe()));
+    json j = json::parse(e.out_lines().back().toStdString(), nullptr, false);
+    QVERIFY2(j.contains("accuracy") && j["accuracy"].is_number(), qPrintable(e.out));
   }
 
   void usageErrors() {

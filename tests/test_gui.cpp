@@ -128,6 +128,14 @@ class TestGui : public QObject {
     QCOMPARE(w->model_panel()->stage_table()->item(0, 0)->text(), QString("conv0"));
     w->validate_now();
     QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
+    // Epochs at 0 reads "use as is" and means exactly that to the engine.
+    auto* epochs = qobject_cast<QSpinBox*>(w->model_panel()->training_form()->editor("epochs"));
+    QVERIFY(epochs);
+    epochs->setValue(0);
+    QCOMPARE(epochs->text(), QString("use as is"));
+    QCOMPARE(w->document()->value("/experiments/0/training/epochs"), json(0));
+    w->validate_now();
+    QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
   }
 
   void fault_edits_undo_redo_and_inline_errors() {

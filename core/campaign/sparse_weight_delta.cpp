@@ -97,13 +97,14 @@ void SparseWeightDelta::add_change(torch::Tensor& z, const torch::Tensor& x, con
   z.index_add_(1, c.outs, delta);
 }
 
-int SparseWeightDelta::propagation_target(int stage, const std::vector<WeightSite>& sites, const WeightFaultSet& set) {
-  if (set.noise_sigma > 0 || !channel_local_after_first(ev_.net()->stage(stage))) return -1;
+DeltaPlan SparseWeightDelta::propagation(int stage, const std::vector<WeightSite>& sites, const WeightFaultSet& set) {
+  DeltaPlan none;
+  if (set.noise_sigma > 0 || !channel_local_after_first(ev_.net()->stage(stage))) return none;
   Network& net = ev_.net();
   DeltaPlan plan = plan_delta(net, stage);
-  if (!plan.valid || plan.block || !applies(plan.target)) return -1;
+  if (!plan.valid || plan.block || !applies(plan.target)) return none;
   for (int s : plan.local)  // the change is carried on its channels alone: no per-channel parameters
-    if (!net->stage(s).module->parameters().empty() || !net->stage(s).module->buffers().empty()) return -1;
+    if (!net->stage(s).module->parameters().empty() || !net->stage(s).module->buffers().empty()) return none;
   // Faults only in the two layers' weights and biases: the stages between keep their golden maps.
   auto layer_tensor = [&](int s, const torch::Tensor& t) {
     const Stage& st = net->stage(s);
@@ -114,9 +115,9 @@ int SparseWeightDelta::propagation_target(int stage, const std::vector<WeightSit
   for (const WeightFault& f : set.faults) {
     const WeightSite& site = sites[f.site];
     if (site.stage > plan.target) continue;
-    if ((site.stage != stage && site.stage != plan.target) || !layer_tensor(site.stage, site.tensor)) return -1;
+    if ((site.stage != stage && site.stage != plan.target) || !layer_tensor(site.stage, site.tensor)) return none;
   }
-  return plan.target;
+  return plan;
 }
 
 int SparseWeightDelta::first_changed(int first, const std::vector<WeightSite>& sites, const WeightFaultSet& set) {
@@ -156,9 +157,8 @@ TrialMetrics SparseWeightDelta::run(int stage, const std::vector<WeightSite>& si
   };
   executed_macs = share(macs[stage], first, g.weight, g.weight.size(1));
 
-  const int target = propagation_target(stage, sites, set);
-  if (target >= 0) ++propagated_;
-  if (target < 0) {
+  const DeltaPlan plan = propagation(stage, sites, set);
+  if (!plan.valid) {
     for (int s = stage + 1; s < static_cast<int>(net->size()); ++s) executed_macs += macs[s];
     return ev_.run_after(stage, [&](int64_t off, int64_t len) {
       torch::Tensor z = g.z.narrow(0, off, len).clone();
@@ -168,7 +168,8 @@ TrialMetrics SparseWeightDelta::run(int stage, const std::vector<WeightSite>& si
   }
 
   // The change sits in channels `outs` of the first stage's output; carry it to the target layer.
-  const DeltaPlan plan = plan_delta(net, stage);
+  ++propagated_;
+  const int target = plan.target;
   const Golden& g2 = golden_.at(target);
   const Change second = change_of(target);
   QuantConv2dImpl* conv2 = conv_of(net->stage(target));

@@ -11,6 +11,7 @@
 
 #include <map>
 
+#include "campaign/delta_plan.h"
 #include "campaign/faulty_evaluator.h"
 #include "faults/sites.h"
 #include "faults/weight_faults.h"
@@ -48,9 +49,9 @@ class SparseWeightDelta {
   Change change_of(int stage);
   // z[:, outs] += the layer with weights dw (bias db) applied to x[:, ins], in place.
   void add_change(torch::Tensor& z, const torch::Tensor& x, const Change& c, int stage);
-  // The next linear stage the first layer's change reaches through per-channel stages holding no
-  // fault, or -1.
-  int propagation_target(int stage, const std::vector<WeightSite>& sites, const WeightFaultSet& set);
+  // The plan that carries the first layer's change to the next linear stage through per-channel
+  // stages holding no fault; not valid when there is none.
+  DeltaPlan propagation(int stage, const std::vector<WeightSite>& sites, const WeightFaultSet& set);
 
   FaultyEvaluator& ev_;
   std::map<int, Golden> golden_;  // by stage, where applicable

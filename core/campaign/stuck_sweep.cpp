@@ -18,12 +18,9 @@
 #include "faults/activation_faults.h"
 #include "faults/rng.h"
 #include "faults/sites.h"
-#include "quant/quant_layers.h"
 
 namespace faultscape {
 namespace {
-
-using torch::indexing::Slice;
 
 struct Instance {
   int64_t trial = 0;
