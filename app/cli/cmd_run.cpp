@@ -2,7 +2,12 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
 
+#include "cluster/shards.h"
+#include "common/error.h"
 #include "study/experiment_runner.h"
 #include "cli/cmd_plot.h"
 #include "cli/commands.h"
@@ -55,38 +60,62 @@ void print_campaign(const nlohmann::json& c) {
 
 }  // namespace
 
-nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std::string& project_file,
-                       const std::string& only, bool retrain, const std::vector<std::string>& overrides,
-                       const std::string& plot_dir) {
-  nlohmann::json document = read_project_json(project_file);
-  for (const auto& o : overrides) apply_override(document, o, only);
-  Project project = parse_project(document, project_file);
+nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const RunOptions& o) {
+  nlohmann::json document = read_project_json(o.project_file);
+  for (const auto& text : o.overrides) apply_override(document, text, o.experiment);
+  Project project = parse_project(document, o.project_file);
   if (output_dir_given) project.output_dir = g.output_dir;
   if (g.threads > 0) project.threads = g.threads;
   set_threads(project.threads);
   warn_threads(project.threads);
   std::vector<Experiment> selected;
-  if (!only.empty())
-    selected.push_back(project.experiment(only));
+  if (!o.experiment.empty())
+    selected.push_back(project.experiment(o.experiment));
   else
     selected = project.experiments;
   if (g.seed >= 0)
     for (auto& e : selected) e.training.seed = e.dataset.seed = static_cast<uint64_t>(g.seed);
 
-  // One writing process per project: a second one refuses here, naming the first.
-  ProjectLock lock(project.database_path());
-  ResultStore store(project.database_path());
+  // Where trials are evaluated and which database this process writes.
+  std::string database = project.database_path();
+  std::unique_ptr<ShardExecutor> shard;
+  std::unique_ptr<ResultStore> models;  // a shard reuses the models trained into the project's database
+  if (!o.shard.empty()) {
+    if (o.ranks) throw ConfigError("--shard: a shard runs as one process, not under mpirun");
+    if (o.train_only) throw ConfigError("--shard and --train-only: train first, then run the shards");
+    for (const Experiment& e : selected)
+      if (e.setup.campaign.target_ci > 0)
+        throw ConfigError("experiment \"" + e.name +
+                          "\": campaign.target_ci: an adaptive sweep decides each point's trial count from all of "
+                          "its results, so it cannot be split into shards; run it in one process or under mpirun");
+    const ShardId id = parse_shard(o.shard);
+    shard = std::make_unique<ShardExecutor>(id.index, id.count);
+    if (std::filesystem::exists(database))
+      models = std::make_unique<ResultStore>(database, ResultStore::Access::read_only);
+    database = shard_database_path(database, id);
+  }
+  TrialExecutor* executor = shard ? shard.get() : o.ranks;
+  const bool writer = !executor || executor->records();
+  // One writing process per database: a second one refuses here, naming the first. MPI ranks other
+  // than 0 write nothing: their runs go to a private in-memory database.
+  std::optional<ProjectLock> lock;
+  if (writer) lock.emplace(database);
+  ResultStore store(writer ? database : ":memory:");
   TerminalObserver observer(g.quiet);
-  if (lock.stale_owner().pid)
-    observer.on_log("took over the lock of " + lock.stale_owner().describe() + ", which ended without releasing it");
+  if (lock && lock->stale_owner().pid)
+    observer.on_log("took over the lock of " + lock->stale_owner().describe() + ", which ended without releasing it");
+  if (executor) observer.on_log("campaigns run as " + executor->describe() + ", results in " + database);
   nlohmann::json results = nlohmann::json::array();
   std::vector<long long> plotted;  // this invocation's training and campaign runs
   for (const Experiment& e : selected) {
     observer.on_log("experiment " + e.name);
     RunControl control;
     control.observer = &observer;
-    control.retrain = retrain;
+    control.retrain = o.retrain;
     control.stop = &signal_stop_token();
+    control.executor = executor;
+    control.model_source = models.get();
+    control.train_only = o.train_only;
     ExperimentOutcome out = run_experiment(project, e, store, control);
     nlohmann::json r = out.to_json();
     r["experiment"] = e.name;
@@ -98,23 +127,29 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const std:
     } else if (out.campaign_run) {
       plotted.push_back(out.campaign_run);
     }
-    if (!g.json) {
+    if (!g.json && o.train_only) {
+      std::printf("%-24s model %s\n", e.name.c_str(), out.model_path.c_str());
+    } else if (!g.json) {
       std::printf("%-24s accuracy %.2f %%  model %s\n", e.name.c_str(), out.evaluation.accuracy,
                   out.model_path.c_str());
       if (out.campaign_run) print_campaign(out.campaign);
     }
   }
-  if (!g.json) std::printf("results in %s\n", project.database_path().c_str());
+  if (!g.json) std::printf("results in %s\n", database.c_str());
   nlohmann::json summary = {{"command", "run"},
                             {"project", project.name},
-                            {"database", project.database_path()},
+                            {"database", database},
                             {"threads", torch::get_num_threads()},
                             {"experiments", results}};
-  if (!plot_dir.empty() && !plotted.empty()) {
+  if (executor) {
+    summary["executor"] = executor->describe();
+    if (!executor->stats().is_null()) summary["distribution"] = executor->stats();
+  }
+  if (!o.plot_dir.empty() && !plotted.empty() && writer) {
     PlotOptions figures;
-    figures.source = project.database_path();
+    figures.source = database;
     figures.runs = plotted;
-    figures.out_dir = plot_dir;
+    figures.out_dir = o.plot_dir;
     summary["plot"] = cmd_plot(g, figures);
   }
   return summary;

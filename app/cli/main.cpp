@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <sstream>
+#include <thread>
 
 #include "cli/cmd_plot.h"
 #include "cli/commands.h"
@@ -12,6 +14,9 @@
 #include "common/error.h"
 #include "runtime/runtime.h"
 #include "common/json_reader.h"
+#ifdef FAULTSCAPE_HAVE_MPI
+#include "cluster/mpi_executor.h"
+#endif
 
 using namespace faultscape;
 using namespace faultscape::cli;
@@ -171,6 +176,11 @@ int cancelled(const GlobalOptions& g) {
 
 int main(int argc, char** argv) {
   tune_process();
+#ifdef FAULTSCAPE_HAVE_MPI
+  // Started by mpirun / srun: this process is one rank of a distributed run.
+  std::unique_ptr<MpiSession> mpi;
+  if (MpiSession::launched()) mpi = std::make_unique<MpiSession>(&argc, &argv);
+#endif
   install_signal_handlers();
   CLI::App app{"Faultscape: fault injection and protection of neural networks (headless)"};
   app.require_subcommand(1);
@@ -180,7 +190,7 @@ int main(int argc, char** argv) {
   add_global_options(app, g);
 
   nlohmann::json experiment = nlohmann::json::object();
-  std::string model_file, project_file, only, source, format = "csv", out_dir = "results/export";
+  std::string model_file, source, format = "csv", out_dir = "results/export";
   long long run_id = 0;
 
   CLI::App* train = app.add_subcommand("train", "train a zoo model and evaluate it");
@@ -197,12 +207,12 @@ int main(int argc, char** argv) {
       ->required();
   add_dataset_options(*eval, experiment);
 
-  CLI::App* run = app.add_subcommand("run", "run the experiments of a project file");
-  run->add_option("project", project_file, "project JSON file")->required();
-  run->add_option("--experiment,-e", only, "run only this experiment");
-  bool retrain = false;
-  run->add_flag("--retrain", retrain, "train again even if an identical earlier run left its model");
-  std::vector<std::string> overrides;
+  CLI::App* run = app.add_subcommand("run", "run the experiments of a project file (under mpirun: on all ranks)");
+  RunOptions run_options;
+  run->add_option("project", run_options.project_file, "project JSON file")->required();
+  run->add_option("--experiment,-e", run_options.experiment, "run only this experiment");
+  run->add_flag("--retrain", run_options.retrain, "train again even if an identical earlier run left its model");
+  std::vector<std::string>& overrides = run_options.overrides;
   run->add_option_function<std::vector<std::string>>(
          "--set", [&](const std::vector<std::string>& v) { overrides.insert(overrides.end(), v.begin(), v.end()); },
          "KEY=VALUE: set any project key first, e.g. campaign.trials=5, experiments[0].faults.kind=stuck_at "
@@ -212,8 +222,12 @@ int main(int argc, char** argv) {
   run->add_option_function<std::string>(
       "--protection", [&](const std::string& v) { overrides.push_back("protection=" + v); },
       "the protection schemes as JSON, e.g. '[{\"scheme\": \"tmr\"}]' (same as --set protection=...)");
-  std::string plot_dir;
-  run->add_option("--plot", plot_dir,
+  run->add_option("--shard", run_options.shard,
+                  "I/N: run every N-th chunk of each campaign, starting at chunk I, into the shard database "
+                  "<database>.shard-I-of-N.sqlite (a Slurm array task; join the shards with merge)");
+  run->add_flag("--train-only", run_options.train_only,
+                "train (or reuse) the models of the experiments and stop: the first step before shards");
+  run->add_option("--plot", run_options.plot_dir,
                   "also render the figures of this run's results (training curves, BER / stuck-at plots, Pareto "
                   "front of a design space) as PDF + PNG + CSV into this directory");
 
@@ -246,7 +260,26 @@ int main(int argc, char** argv) {
   PlotOptions plot_options;
   CLI::App* plot = add_plot_command(app, plot_options);
 
-  for (CLI::App* sub : {train, eval, run, exp, info, prune, plot}) add_global_options(*sub, g);
+  std::string merge_out;
+  std::vector<std::string> merge_shards;
+  CLI::App* merge = app.add_subcommand("merge", "merge the shard databases of `run --shard` into the project's");
+  merge->add_option("out", merge_out, "the project JSON file or its results database")->required();
+  merge->add_option("shards", merge_shards, "the shard databases (all N of them)")->required();
+
+  SlurmOptions slurm_options;
+  CLI::App* slurm = app.add_subcommand("slurm", "write the sbatch scripts of a Slurm array job for a project");
+  slurm->add_option("project", slurm_options.project_file, "project JSON file")->required();
+  slurm->add_option("--array", slurm_options.array, "number of shards (array tasks)")->required();
+  slurm->add_option("--partition", slurm_options.partition, "Slurm partition (default: the cluster's)");
+  slurm->add_option("--gpus-per-task", slurm_options.gpus_per_task, "GPUs per task (default 0: none)");
+  slurm->add_option("--cpus-per-task", slurm_options.cpus_per_task, "cores per task, also each step's --threads");
+  slurm->add_option("--time", slurm_options.time, "time limit of each job (default 04:00:00)");
+  slurm->add_option("--out", slurm_options.out_dir, "where the scripts go (default <output>/<project>/slurm)");
+  slurm->add_option("--cli", slurm_options.cli, "faultscape-cli as the compute nodes reach it (default: this one)");
+  slurm->add_option("--run-arg", slurm_options.arguments,
+                    "an argument passed on to every `run` step, e.g. --run-arg=--set --run-arg=campaign.trials=1000");
+
+  for (CLI::App* sub : {train, eval, run, exp, info, prune, plot, merge, slurm}) add_global_options(*sub, g);
 
   try {
     app.parse(argc, argv);
@@ -260,7 +293,34 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {  // an option's own conversion failed
     return fail(g, e.what());
   }
-  bool output_dir_given = app.count("--output-dir") + run->count("--output-dir") > 0;
+  bool output_dir_given = app.count("--output-dir") + run->count("--output-dir") + merge->count("--output-dir") +
+                              slurm->count("--output-dir") >
+                          0;
+#ifdef FAULTSCAPE_HAVE_MPI
+  std::unique_ptr<MpiExecutor> ranks;
+  if (mpi && mpi->size() > 1) {
+    if (!*run) {  // only `run` is distributed: the other commands run once, on rank 0
+      if (mpi->rank() > 0) return 0;
+    } else {
+      ranks = std::make_unique<MpiExecutor>(*mpi, &signal_stop_token());
+      run_options.ranks = ranks.get();
+      // Ranks on one host share its cores unless --threads says otherwise.
+      if (g.threads <= 0)
+        g.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / mpi->local_size());
+      if (mpi->rank() > 0) {  // rank 0 reports; the others print only their errors
+        g.quiet = true, g.json = false;
+        if (!std::freopen("/dev/null", "w", stdout)) mpi->abort(1);
+      }
+    }
+  }
+  // An error or a cancel on one rank ends every rank of the job (the others would wait for it).
+  auto end = [&](int code) {
+    if (mpi && mpi->size() > 1 && code != 0) mpi->abort(code);
+    return code;
+  };
+#else
+  auto end = [](int code) { return code; };
+#endif
   try {
     set_threads(g.threads);
     warn_threads(g.threads);
@@ -270,7 +330,7 @@ int main(int argc, char** argv) {
     else if (*eval)
       result = cmd_eval(g, model_file, experiment);
     else if (*run)
-      result = cmd_run(g, output_dir_given, project_file, only, retrain, overrides, plot_dir);
+      result = cmd_run(g, output_dir_given, run_options);
     else if (*exp)
       result = cmd_export(g, source, run_id, format, out_dir);
     else if (*info)
@@ -279,6 +339,10 @@ int main(int argc, char** argv) {
       result = cmd_plot(g, plot_options);
     else if (*prune)
       result = cmd_prune(g, model_file, experiment, prune_options);
+    else if (*merge)
+      result = cmd_merge(g, output_dir_given, merge_out, merge_shards);
+    else if (*slurm)
+      result = cmd_slurm(g, output_dir_given, slurm_options);
     if (g.json) std::printf("%s\n", json_line(result).c_str());
     // A signal that came after the last point where the work polls for it: the work is complete
     // and recorded, but the caller asked to stop, so the exit status still says so.
@@ -288,10 +352,10 @@ int main(int argc, char** argv) {
     }
     return 0;
   } catch (const Cancelled&) {
-    return cancelled(g);
+    return end(cancelled(g));
   } catch (const std::exception& e) {
-    return fail(g, error_text(e));
+    return end(fail(g, error_text(e)));
   } catch (...) {
-    return fail(g, "unexpected error of unknown type");
+    return end(fail(g, "unexpected error of unknown type"));
   }
 }

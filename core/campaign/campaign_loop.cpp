@@ -23,9 +23,10 @@ void CampaignLoop::advance(int64_t trials, const std::string& message) {
   if (io_.observer) io_.observer->on_progress({phase_, std::min(done_, total_), total_, elapsed(), message});
 }
 
-void CampaignLoop::evaluated(int64_t trials, int64_t executed_macs) {
+void CampaignLoop::evaluated(int64_t trials, int64_t executed_macs, const std::map<std::string, int64_t>& counters) {
   evaluated_ += trials;
   executed_macs_ += executed_macs;
+  for (const auto& [name, count] : counters) counters_[name] += count;
 }
 
 void CampaignLoop::write_throughput(nlohmann::json& summary) const {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "campaign/campaigns.h"
@@ -23,8 +24,10 @@ class CampaignLoop {
   // `trials` more are done (evaluated now or resumed): throws Cancelled when a stop was requested,
   // else reports progress with `message`.
   void advance(int64_t trials, const std::string& message);
-  // `trials` of them were evaluated now, executing `executed_macs` multiply-accumulates in all.
-  void evaluated(int64_t trials, int64_t executed_macs);
+  // `trials` of them were evaluated now (here or by another process), executing `executed_macs`
+  // multiply-accumulates in all; `counters` says which evaluation paths they took.
+  void evaluated(int64_t trials, int64_t executed_macs, const std::map<std::string, int64_t>& counters = {});
+  const std::map<std::string, int64_t>& counters() const { return counters_; }
 
   int64_t done() const { return done_; }
   int64_t evaluated_trials() const { return evaluated_; }
@@ -38,6 +41,7 @@ class CampaignLoop {
   std::string phase_;
   int64_t total_, images_, full_macs_;
   int64_t done_ = 0, evaluated_ = 0, executed_macs_ = 0;
+  std::map<std::string, int64_t> counters_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

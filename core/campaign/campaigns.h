@@ -6,6 +6,7 @@
 
 #include "campaign/campaign_config.h"
 #include "campaign/faulty_evaluator.h"
+#include "campaign/trial_executor.h"
 #include "campaign/trial_recorder.h"
 #include "common/observer.h"
 #include "faults/fault_model.h"
@@ -16,6 +17,7 @@ struct CampaignIO {
   TrialRecorder& recorder;
   Observer* observer = nullptr;
   const StopToken* stop = nullptr;
+  TrialExecutor* executor = nullptr;  // null: every trial here, in order
 };
 
 // Golden run: accuracy and the per-image predictions every later trial is compared with.

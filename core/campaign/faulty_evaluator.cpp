@@ -24,7 +24,6 @@ bool pool_before_relu(NetworkImpl& net, int s) {
 
 }  // namespace
 
-
 FaultyEvaluator::FaultyEvaluator(Network net, torch::Tensor images, torch::Tensor labels, int64_t batch_size,
                                  int64_t cache_bytes)
     : net_(std::move(net)), images_(std::move(images)), labels_(std::move(labels)), batch_size_(batch_size) {
@@ -84,7 +83,6 @@ torch::Tensor FaultyEvaluator::stage_input(int s) {
     parts.push_back(net_->forward_range(source.narrow(0, off, std::min(batch_size_, images() - off)), start, s));
   return torch::cat(parts);
 }
-
 
 torch::Tensor FaultyEvaluator::forward_from(int first, torch::Tensor x, int64_t offset, const Hook& hook) {
   for (int s = first; s < static_cast<int>(net_->size()); ++s) {

@@ -13,7 +13,8 @@
 #include "campaign/campaign_loop.h"
 #include "campaign/campaigns.h"
 #include "campaign/delta_plan.h"
-#include "campaign/statistics.h"
+#include "campaign/schedules.h"
+#include "campaign/summaries.h"
 #include "common/error.h"
 #include "faults/activation_faults.h"
 #include "faults/rng.h"
@@ -102,41 +103,6 @@ std::vector<Instance> enumerate(FaultyEvaluator& ev, const std::vector<Activatio
   return out;
 }
 
-nlohmann::json summarize_layers(const std::vector<TrialRow>& rows, double golden) {
-  std::map<int, std::vector<const TrialRow*>> by_stage;
-  for (const auto& r : rows) by_stage[r.params.contains("stage") ? r.params["stage"].get<int>() : -1].push_back(&r);
-  nlohmann::json layers = nlohmann::json::array();
-  std::vector<double> all;
-  for (const auto& [stage, list] : by_stage) {
-    std::vector<double> acc;
-    const TrialRow* worst = list.front();
-    for (const TrialRow* r : list) {
-      acc.push_back(r->accuracy);
-      if (r->accuracy < worst->accuracy) worst = r;
-    }
-    all.insert(all.end(), acc.begin(), acc.end());
-    SampleStats s = sample_stats(acc);
-    layers.push_back({{"layer", worst->params.value("layer", "all")},
-                      {"stage", stage},
-                      {"faults", s.n},
-                      {"min", s.min},
-                      {"max", s.max},
-                      {"mean", s.mean},
-                      {"variance", s.variance},
-                      {"worst", worst->params},
-                      {"worst_drop", golden - s.min},
-                      {"mean_drop", golden - s.mean}});
-  }
-  SampleStats s = sample_stats(all);
-  return {{"layers", layers},
-          {"min", s.min},
-          {"max", s.max},
-          {"mean", s.mean},
-          {"variance", s.variance},
-          {"worst_drop", golden - s.min},
-          {"mean_drop", golden - s.mean}};
-}
-
 }  // namespace
 
 nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const CampaignConfig& cfg, CampaignIO& io) {
@@ -145,112 +111,122 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
   torch::InferenceMode inference;
   int64_t full_macs = 0;
   for (int64_t m : ev.stage_macs()) full_macs += m;
-  CampaignLoop loop(io, "stuck-sweep", 0, ev.images(), full_macs);
   Network& net = ev.net();
   std::vector<ActivationSite> sites = activation_sites(net, f);
   if (sites.empty()) throw ConfigError("faults.layers: no activation sites selected");
-  std::vector<Instance> instances = enumerate(ev, sites, f, cfg);
+  const std::vector<Instance> instances = enumerate(ev, sites, f, cfg);
+  const int64_t total = static_cast<int64_t>(instances.size());
+  CampaignLoop loop(io, "stuck-sweep", total, ev.images(), full_macs);
 
   const int64_t n = ev.images(), chunk = std::min(ev.batch_size(), n);
   const int k_batch = cfg.fault_batch > 0 ? cfg.fault_batch : static_cast<int>(std::max<int64_t>(1, 2048 / chunk));
   const torch::Tensor& labels = ev.labels();
   const torch::Tensor& golden = ev.golden_predictions();
-  const int64_t total = static_cast<int64_t>(instances.size());
-  loop.set_total(total);
+  const bool loopback = f.mapping == "loopback";
 
-  auto record = [&](const Instance& in, const Tally& t) {
-    TrialMetrics m = t.metrics(n);
-    nlohmann::json metrics = m.to_json();
-    metrics["drop"] = ev.golden_accuracy() - m.accuracy;
-    io.recorder.add({in.trial, in.params, m.accuracy, metrics});
-  };
-  auto progress = [&](int64_t trials) { loop.advance(trials, std::to_string(loop.done() + trials) + " faults"); };
-
-  // Pending work, grouped by site so each site's golden tensors are prepared once.
-  std::vector<const Instance*> todo;
-  for (const auto& in : instances)
-    if (io.recorder.existing(in.trial))
-      loop.resumed(1);
-    else
-      todo.push_back(&in);
-
-  if (f.mapping == "loopback") {
-    for (const Instance* in : todo) {
-      int first = in->faults.front().stage;
-      TrialMetrics m = ev.run_from(first, [&](int stage, torch::Tensor& out, int64_t) {
-        for (const auto& sf : in->faults)
-          if (sf.stage == stage) sf.apply(out);
-      });
-      nlohmann::json metrics = m.to_json();
-      metrics["drop"] = ev.golden_accuracy() - m.accuracy;
-      io.recorder.add({in->trial, in->params, m.accuracy, metrics});
-      int64_t executed_macs = 0;
-      for (int s = first; s < static_cast<int>(net->size()); ++s) executed_macs += ev.stage_macs()[s] * n;
-      loop.evaluated(1, executed_macs);
-      progress(1);
-    }
+  // The plan: a loopback fault per chunk; otherwise up to k_batch consecutive faults of one site
+  // (evaluated stacked along the batch dimension). The same in every process of a distributed run.
+  std::vector<TrialChunk> plan;
+  for (const Instance& in : instances) {
+    if (plan.empty() || loopback || plan.back().point != in.site ||
+        static_cast<int>(plan.back().trials.size()) >= k_batch)
+      plan.push_back({static_cast<int64_t>(plan.size()), in.site, {}});
+    plan.back().trials.push_back(in.trial);
   }
 
-  nlohmann::json paths = nlohmann::json::object();  // per site: which evaluation ran, and why
-  if (f.mapping == "loopback") paths["all"] = "prefix (a loopback fault hits channels of every layer)";
-  for (size_t si = 0; si < sites.size() && f.mapping != "loopback"; ++si) {
-    std::vector<const Instance*> mine;
-    for (const Instance* in : todo)
-      if (in->site == static_cast<int>(si)) mine.push_back(in);
-    const int s = sites[si].stage;
-    // A channel or element fault changes one channel: delta evaluation; a pixel fault all of them.
-    DeltaPlan plan;
+  // How each site is evaluated (delta when the layers after it allow it), and why.
+  nlohmann::json paths = nlohmann::json::object();
+  std::vector<DeltaPlan> plans(sites.size());
+  if (loopback) paths["all"] = "prefix (a loopback fault hits channels of every layer)";
+  for (size_t si = 0; si < sites.size() && !loopback; ++si) {
     if (f.granularity == "pixel")
-      plan.reason = "a pixel fault hits every channel";
+      plans[si].reason = "a pixel fault hits every channel";
     else
-      plan = plan_delta(net, s);
-    paths[sites[si].name] = plan.valid ? "delta" : "prefix (" + plan.reason + ")";
-    if (mine.empty()) continue;
-    torch::Tensor x = ev.stage_input(s + 1);  // golden output of the faulty layer
-    std::optional<ChannelDelta> delta;
-    if (plan.valid) delta.emplace(net, plan, x, ev.stage_input(plan.target), chunk);
-    int64_t macs = 0;  // per image and fault
+      plans[si] = plan_delta(net, sites[si].stage);
+    paths[sites[si].name] = plans[si].valid ? "delta" : "prefix (" + plans[si].reason + ")";
+  }
+
+  // The golden tensors of the site being evaluated, prepared once per site.
+  int64_t current_site = -1, macs = 0;  // macs: per image and fault
+  torch::Tensor x;
+  std::optional<ChannelDelta> delta;
+  auto prepare_site = [&](int64_t si) {
+    if (si == current_site) return;
+    current_site = si;
+    const int s = sites[si].stage;
+    x = ev.stage_input(s + 1);  // golden output of the faulty layer
+    delta.reset();
+    if (plans[si].valid) delta.emplace(net, plans[si], x, ev.stage_input(plans[si].target), chunk);
+    macs = 0;
     if (delta)
       macs = delta->macs_per_image(ev.stage_macs());
     else
       for (int t = s + 1; t < static_cast<int>(net->size()); ++t) macs += ev.stage_macs()[t];
+  };
+  auto row_of = [&](const Instance& in, const TrialMetrics& m) {
+    nlohmann::json metrics = m.to_json();
+    metrics["drop"] = ev.golden_accuracy() - m.accuracy;
+    return TrialRow{in.trial, in.params, m.accuracy, metrics};
+  };
 
-    for (size_t b = 0; b < mine.size(); b += k_batch) {
-      const size_t k = std::min<size_t>(k_batch, mine.size() - b);
-      std::vector<Tally> tally(k);
-      for (int64_t off = 0; off < n; off += chunk) {
-        const int64_t len = std::min(chunk, n - off);
-        std::vector<torch::Tensor> stacked;
-        for (size_t j = 0; j < k; ++j) {
-          const StuckFault& sf = mine[b + j]->faults.front();
-          if (delta) {
-            delta->add(j, k, sf, off, len);
-          } else {
-            torch::Tensor xf = x.narrow(0, off, len).clone();
-            sf.apply(xf);
-            stacked.push_back(xf);
-          }
-        }
-        torch::Tensor logits = delta ? ev.forward_from(delta->target() + 1, delta->take_output(), off)
-                                     : ev.forward_from(s + 1, torch::cat(stacked), off);
-        for (size_t j = 0; j < k; ++j)
-          tally[j].add(logits.narrow(0, j * len, len), labels.narrow(0, off, len), golden.narrow(0, off, len));
-      }
-      for (size_t j = 0; j < k; ++j) {
-        record(*mine[b + j], tally[j]);
-        loop.evaluated(1, macs * n);
-      }
-      progress(static_cast<int64_t>(k));
+  auto evaluate_loopback = [&](const TrialChunk& c) {
+    ChunkResult out;
+    for (int64_t trial : c.trials) {
+      const Instance& in = instances[trial];
+      const int first = in.faults.front().stage;
+      TrialMetrics m = ev.run_from(first, [&](int stage, torch::Tensor& o, int64_t) {
+        for (const auto& sf : in.faults)
+          if (sf.stage == stage) sf.apply(o);
+      });
+      out.rows.push_back(row_of(in, m));
+      for (int s = first; s < static_cast<int>(net->size()); ++s) out.executed_macs += ev.stage_macs()[s] * n;
     }
-  }
+    return out;
+  };
+  // The chunk's faults stacked along the batch dimension, image chunk by image chunk.
+  auto evaluate_site = [&](const TrialChunk& c) {
+    prepare_site(c.point);
+    const int s = sites[c.point].stage;
+    const size_t k = c.trials.size();
+    std::vector<Tally> tally(k);
+    for (int64_t off = 0; off < n; off += chunk) {
+      const int64_t len = std::min(chunk, n - off);
+      std::vector<torch::Tensor> stacked;
+      for (size_t j = 0; j < k; ++j) {
+        const StuckFault& sf = instances[c.trials[j]].faults.front();
+        if (delta) {
+          delta->add(j, k, sf, off, len);
+        } else {
+          torch::Tensor xf = x.narrow(0, off, len).clone();
+          sf.apply(xf);
+          stacked.push_back(xf);
+        }
+      }
+      torch::Tensor logits = delta ? ev.forward_from(delta->target() + 1, delta->take_output(), off)
+                                   : ev.forward_from(s + 1, torch::cat(stacked), off);
+      for (size_t j = 0; j < k; ++j)
+        tally[j].add(logits.narrow(0, j * len, len), labels.narrow(0, off, len), golden.narrow(0, off, len));
+    }
+    ChunkResult out;
+    for (size_t j = 0; j < k; ++j) out.rows.push_back(row_of(instances[c.trials[j]], tally[j].metrics(n)));
+    out.executed_macs = macs * n * static_cast<int64_t>(k);
+    return out;
+  };
+
+  TrialExecutor local;
+  TrialExecutor& executor = io.executor ? *io.executor : local;
+  FixedSchedule schedule(std::move(plan), loop, io.recorder);
+  executor.execute(schedule, [&](const TrialChunk& c) { return loopback ? evaluate_loopback(c) : evaluate_site(c); });
+  if (!executor.records()) return nlohmann::json::object();  // a worker rank: rank 0 summarises
   io.recorder.flush();
-  nlohmann::json summary = summarize_layers(io.recorder.all(), ev.golden_accuracy());
+  nlohmann::json summary = stuck_layers(io.recorder.all(), ev.golden_accuracy());
   summary["kind"] = "stuck_sweep";
   summary["granularity"] = f.granularity;
   summary["mapping"] = f.mapping;
   summary["golden_accuracy"] = ev.golden_accuracy();
   summary["images"] = n;
   summary["faults"] = total;
+  summary["planned_trials"] = nlohmann::json::array({nlohmann::json::array({0, total})});  // [begin, end)
   loop.write_throughput(summary);
   summary["paths"] = paths;
   summary["pairing_key"] = pairing_key(f, cfg, net);

@@ -46,4 +46,10 @@ std::vector<TrialRow> TrialRecorder::all() const {
   return out;
 }
 
+std::vector<TrialRow> TrialRecorder::range(int64_t begin, int64_t end) const {
+  std::vector<TrialRow> out;
+  for (auto it = rows_.lower_bound(begin); it != rows_.end() && it->first < end; ++it) out.push_back(it->second);
+  return out;
+}
+
 }  // namespace faultscape

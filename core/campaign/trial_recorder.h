@@ -22,6 +22,8 @@ class TrialRecorder {
   void flush();
   // Every trial of the run: earlier attempts' and this one's, by trial index.
   std::vector<TrialRow> all() const;
+  // Those with begin <= trial < end.
+  std::vector<TrialRow> range(int64_t begin, int64_t end) const;
 
  private:
   ResultStore* store_;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "campaign/campaigns.h"
@@ -88,7 +89,8 @@ void run_campaign(const Project& project, const Experiment& experiment, const Ca
   outcome.campaign = record_run(store, outcome.campaign_run, [&] {
     TrialRecorder recorder(&store, outcome.campaign_run, control.observer,
                            cc.kind == "stuck_sweep" ? RecordKind::StuckTrial : RecordKind::BerTrial);
-    CampaignIO io{recorder, control.observer, control.stop};
+    CampaignIO io{recorder, control.observer, control.stop, control.executor};
+    const nlohmann::json abft_before = abft_counts(ev.net());  // the golden run's checks
     nlohmann::json summary;
     if (cc.kind == "stuck_sweep")
       summary = run_stuck_sweep(ev, setup.fault, cc, io);
@@ -98,8 +100,18 @@ void run_campaign(const Project& project, const Experiment& experiment, const Ca
       summary = run_golden(ev);
     summary["run"] = outcome.campaign_run;
     summary.update(extra);
+    // ABFT checks of the trials, wherever they were evaluated: every process's added up.
     nlohmann::json abft = abft_counts(ev.net());
+    std::map<std::string, int64_t> trial_checks;
+    for (const auto& [key, n] : abft.items()) trial_checks[key] = n.get<int64_t>() - abft_before[key].get<int64_t>();
+    if (control.executor) control.executor->sum(trial_checks);
+    for (const auto& [key, n] : trial_checks) abft[key] = abft_before[key].get<int64_t>() + n;
     if (abft["checked"].get<int64_t>() > 0) summary["abft"] = abft;
+    // A shard's summary covers its share of the trials; merging the shards recomputes it.
+    if (const auto* shard = dynamic_cast<const ShardExecutor*>(control.executor)) {
+      summary["shard"] = {{"index", shard->index()}, {"count", shard->count()}};
+      if (summary.contains("abft")) summary["abft_trials"] = trial_checks;
+    }
     return summary;
   });
   if (control.observer) control.observer->on_result(RecordKind::Campaign, outcome.campaign);

@@ -31,45 +31,59 @@ void run_design_space(const Project& project, const Experiment& experiment, cons
     point_outcome.model_path = outcome.model_path;
     point_outcome.model_sha256 = outcome.model_sha256;
     run_campaign(project, experiment, setup, target, data.test, store, point_outcome, control, extra);
-    const nlohmann::json& c = point_outcome.campaign;
-    nlohmann::json point = {{"label", gp.label},
-                            {"protection", gp.protection},
-                            {"run", point_outcome.campaign_run},
-                            {"golden_accuracy", c.value("golden_accuracy", 0.0)},
-                            {"accuracy", campaign_accuracy(c)},
-                            {"overhead", extra["protection"]["overhead"]}};
-    if (c.contains("abft")) point["abft"] = c["abft"];
+    nlohmann::json point = design_point(point_outcome.campaign, point_outcome.campaign_run);
     points.push_back(point);
   }
-  nlohmann::json objectives = nlohmann::json::array();
-  for (const auto& o : setup.objectives) objectives.push_back({{"name", o.name}, {"maximize", o.maximize}});
-  nlohmann::json sorted = pareto_sort(points, setup.objectives);
-  nlohmann::json front = nlohmann::json::array();
-  for (const auto& p : sorted)
-    if (p["pareto_front"].get<bool>()) front.push_back(p["label"]);
   const std::filesystem::path dir = std::filesystem::path(project.output_dir) / project.name;
-  std::filesystem::create_directories(dir);
   const std::string stem = (dir / (experiment.name + "_design_space")).string();
-  std::ofstream(stem + ".csv") << pareto_csv(sorted);
-  std::ofstream(stem + ".json") << nlohmann::json{{"objectives", objectives}, {"points", sorted}}.dump(2) << "\n";
+  std::vector<TrialRow> rows;
+  const nlohmann::json summary = design_space_summary(points, setup.objectives, stem, control.records(), rows);
   RunInfo info = run_info(project, experiment, "protection_grid");
   info.seed = setup.campaign.seed;
   outcome.campaign_run = store.begin_run(info);
   outcome.campaign = record_run(store, outcome.campaign_run, [&] {
-    std::vector<TrialRow> rows;  // one row per design point, in Pareto order
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      const nlohmann::json& p = sorted[i];
-      rows.push_back({static_cast<int64_t>(i),
-                      {{"label", p["label"]}, {"protection", p["protection"]}},
-                      p["accuracy"].value("mean", 0.0),
-                      p});
-    }
     store.add_trials(outcome.campaign_run, rows);
-    return nlohmann::json{
-        {"kind", "protection_grid"}, {"objectives", objectives}, {"points", sorted},           {"front", front},
-        {"csv", stem + ".csv"},      {"json", stem + ".json"},   {"run", outcome.campaign_run}};
+    nlohmann::json s = summary;
+    s["run"] = outcome.campaign_run;
+    return s;
   });
   if (control.observer) control.observer->on_result(RecordKind::Campaign, outcome.campaign);
+}
+
+nlohmann::json design_point(const nlohmann::json& c, int64_t run) {
+  nlohmann::json point = {{"label", c["grid_point"].value("label", "")},
+                          {"protection", c["grid_point"]["protection"]},
+                          {"run", run},
+                          {"golden_accuracy", c.value("golden_accuracy", 0.0)},
+                          {"accuracy", campaign_accuracy(c)},
+                          {"overhead", c["protection"]["overhead"]}};
+  if (c.contains("abft")) point["abft"] = c["abft"];
+  return point;
+}
+
+nlohmann::json design_space_summary(const nlohmann::json& points, const std::vector<Objective>& objectives,
+                                    const std::string& stem, bool write, std::vector<TrialRow>& rows) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& o : objectives) names.push_back({{"name", o.name}, {"maximize", o.maximize}});
+  nlohmann::json sorted = pareto_sort(points, objectives);
+  nlohmann::json front = nlohmann::json::array();
+  for (const auto& p : sorted)
+    if (p["pareto_front"].get<bool>()) front.push_back(p["label"]);
+  if (write) {
+    std::filesystem::create_directories(std::filesystem::path(stem).parent_path());
+    std::ofstream(stem + ".csv") << pareto_csv(sorted);
+    std::ofstream(stem + ".json") << nlohmann::json{{"objectives", names}, {"points", sorted}}.dump(2) << "\n";
+  }
+  rows.clear();  // one row per design point, in Pareto order
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const nlohmann::json& p = sorted[i];
+    rows.push_back({static_cast<int64_t>(i),
+                    {{"label", p["label"]}, {"protection", p["protection"]}},
+                    p["accuracy"].value("mean", 0.0),
+                    p});
+  }
+  return {{"kind", "protection_grid"}, {"objectives", names},   {"points", sorted}, {"front", front},
+          {"csv", stem + ".csv"},      {"json", stem + ".json"}};
 }
 
 }  // namespace faultscape

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <string>
 
+#include "campaign/trial_executor.h"
 #include "common/observer.h"
+#include "store/result_store.h"
 #include "train/evaluate.h"
 #include "train/trainer.h"
 
@@ -28,6 +30,14 @@ struct RunControl {
   Observer* observer = nullptr;
   const StopToken* stop = nullptr;
   bool retrain = false;  // train even when an identical earlier training run left its model
+  // Where campaign trials are evaluated (null: here). On a process that does not record (an MPI
+  // worker rank), models come from the recording process instead of being trained or looked up.
+  TrialExecutor* executor = nullptr;
+  // Where earlier trained models are looked up (null: the database written). Shards look in the
+  // project's database, where the Slurm job's first step trained them.
+  const ResultStore* model_source = nullptr;
+  bool train_only = false;  // train (or reuse) the model, then stop: no evaluation, no campaign
+  bool records() const { return !executor || executor->records(); }
 };
 
 }  // namespace faultscape

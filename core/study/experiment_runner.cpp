@@ -30,6 +30,7 @@ ExperimentOutcome run_experiment(const Project& project, const Experiment& exper
   if (observer) observer->on_log("loading dataset " + experiment.dataset.name);
   DatasetSplit data = load_dataset(experiment.dataset);
   Network net = prepare_network(project, experiment, data, store, outcome, control);
+  if (control.train_only) return outcome;
 
   outcome.eval_run = store.begin_run(run_info(project, experiment, "eval"));
   record_run(store, outcome.eval_run, [&] {

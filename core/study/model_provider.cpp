@@ -83,20 +83,33 @@ std::vector<ProtectedFile> protected_files(const Project& project, const Experim
   return files;
 }
 
+// Timings stay out of a saved model: the same training then gives the same bytes, hence the same
+// SHA-256, in every process (a distributed run's model is the one a single process trains).
+nlohmann::json without_timings(nlohmann::json record) {
+  record.erase("seconds");
+  record.erase("images_per_second");
+  if (record.contains("epochs"))
+    for (auto& epoch : record["epochs"]) epoch.erase("seconds"), epoch.erase("images_per_second");
+  return record;
+}
+
 }  // namespace
 
 std::string default_model_path(const Project& project, const Experiment& experiment) {
   return (std::filesystem::path(project.output_dir) / project.name / (experiment.name + ".pt")).string();
 }
 
-Network prepare_network(const Project& project, const Experiment& experiment, const DatasetSplit& data,
-                        ResultStore& store, ExperimentOutcome& outcome, const RunControl& control) {
+namespace {
+
+// Trains, reuses or loads the experiment's model in this process.
+Network prepare_here(const Project& project, const Experiment& experiment, const DatasetSplit& data, ResultStore& store,
+                     ExperimentOutcome& outcome, const RunControl& control) {
   Observer* observer = control.observer;
   std::string load = experiment.load;
   RunInfo train_info = run_info(project, experiment, "train");
   std::string sha;
   if (load.empty() && !control.retrain) {
-    load = reusable_model(store, train_info, observer, sha);
+    load = reusable_model(control.model_source ? *control.model_source : store, train_info, observer, sha);
     if (!load.empty() && observer) {
       observer->on_log("reusing the model trained earlier: " + load);
       observer->on_model_reused(load);
@@ -129,6 +142,11 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
     if (imported) outcome.model_sha256 = sha256_file(experiment.model.file);
     return net;
   }
+  // Shards run side by side: training in each would race on one model file.
+  if (dynamic_cast<const ShardExecutor*>(control.executor))
+    throw ConfigError("experiment \"" + experiment.name +
+                      "\": a shard needs its model trained first: run `faultscape-cli run PROJECT --train-only` "
+                      "(the first job of the script `faultscape-cli slurm` writes)");
   outcome.model_path =
       experiment.training.checkpoint.empty() ? default_model_path(project, experiment) : experiment.training.checkpoint;
   // Checked before training starts, not after hours of it.
@@ -161,7 +179,7 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
     outcome.training = train_network(net, data, experiment.training, ctx);
     variants.finish();
     save_model(net, outcome.model_path,
-               {{"dataset", to_json(experiment.dataset)}, {"training", outcome.training.to_json()}});
+               {{"dataset", to_json(experiment.dataset)}, {"training", without_timings(outcome.training.to_json())}});
     nlohmann::json summary = outcome.training.to_json();
     summary["model_path"] = outcome.model_path;
     // The identity of the saved weights: reuse and resumed campaigns check the file against it.
@@ -170,6 +188,38 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
     if (!variants.describe().empty()) summary["variants"] = variants.describe();
     return summary;
   });
+  return net;
+}
+
+}  // namespace
+
+Network prepare_network(const Project& project, const Experiment& experiment, const DatasetSplit& data,
+                        ResultStore& store, ExperimentOutcome& outcome, const RunControl& control) {
+  if (!control.executor) return prepare_here(project, experiment, data, store, outcome, control);
+  std::string shared;  // "path\nsha256" of the model the recording process uses
+  if (control.records()) {
+    Network net = prepare_here(project, experiment, data, store, outcome, control);
+    shared = outcome.model_path + "\n" + outcome.model_sha256;
+    control.executor->share(shared);
+    return net;
+  }
+  // Another process trained, reused or loaded the model: this one loads the same file (a shared
+  // filesystem), verified by its SHA-256. No hash: an untrained zoo network, built here alike.
+  control.executor->share(shared);
+  const size_t cut = shared.find('\n');
+  const std::string path = shared.substr(0, cut), sha = cut == std::string::npos ? "" : shared.substr(cut + 1);
+  if (sha.empty()) {
+    RunControl alone = control;
+    alone.executor = nullptr;
+    return prepare_here(project, experiment, data, store, outcome, alone);
+  }
+  check_input_file(path, "model file");
+  if (sha256_file(path) != sha)
+    throw ModelError(path + ": this process reads other bytes than the recording process hashed (SHA-256 " +
+                     sha.substr(0, 12) + "): the output directory must be on a filesystem every rank shares");
+  Network net = load_network(path, data.test.image_shape(), data.test.num_classes);
+  outcome.model_path = path;
+  outcome.model_sha256 = sha;
   return net;
 }
 
