@@ -478,6 +478,32 @@ class TestGui : public QObject {
     QVERIFY(results->table()->rowCount() >= 3);
     results->findChild<QLineEdit*>()->setText("cancelled");
     QCOMPARE(results->visible_rows(), 1);
+    results->findChild<QLineEdit*>()->clear();
+
+    // Following: trials another process writes into the database appear without a click.
+    QVERIFY(results->follow()->isChecked());
+    const int rows_before = results->table()->rowCount();
+    RunInfo other;
+    other.project = "other-process";
+    other.experiment = "distributed";
+    other.kind = "ber_sweep";
+    const int64_t run = store.begin_run(other);
+    auto trials_shown = [&] {
+      for (int r = 0; r < results->table()->rowCount(); ++r)
+        if (results->table()->item(r, 0)->data(Qt::DisplayRole).toLongLong() == run)
+          return results->table()->item(r, 5)->data(Qt::DisplayRole).toLongLong();
+      return qlonglong{-1};
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(results->table()->rowCount(), rows_before + 1, 10000);
+    QCOMPARE(trials_shown(), qlonglong{0});
+    store.add_trials(run, {{0, {{"rate", 1e-4}}, 50.0, {}}, {1, {{"rate", 1e-4}}, 51.0, {}}});
+    QTRY_COMPARE_WITH_TIMEOUT(trials_shown(), qlonglong{2}, 10000);
+    results->follow()->setChecked(false);
+    store.add_trials(run, {{2, {{"rate", 1e-4}}, 52.0, {}}});
+    QTest::qWait(2500);
+    QCOMPARE(trials_shown(), qlonglong{2});  // not following: the table stays as it was read
+    results->follow()->setChecked(true);
+    QTRY_COMPARE_WITH_TIMEOUT(trials_shown(), qlonglong{3}, 10000);
 
     // faultscape-cli plot draws the stored partial sweep headless, with its CSV.
     QProcess cli;

@@ -1,6 +1,8 @@
 #include "results_browser.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -12,6 +14,7 @@
 #include <QSplitter>
 #include <QTableWidget>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "store/result_store.h"
@@ -23,6 +26,16 @@ using nlohmann::json;
 namespace {
 
 // The few numbers that characterise a run, for the table.
+// Changes whenever SQLite commits to the database (WAL mode commits to the -wal file first).
+QString change_stamp(const QString& db) {
+  QString stamp;
+  for (const QString& f : {db, db + "-wal"}) {
+    const QFileInfo info(f);
+    if (info.exists()) stamp += QString("%1@%2;").arg(info.size()).arg(info.lastModified().toMSecsSinceEpoch());
+  }
+  return stamp;
+}
+
 QString summary_line(const RunRow& r) {
   const json& s = r.summary;
   if (!s.is_object()) return r.error.empty() ? QString() : QString::fromStdString(r.error);
@@ -59,6 +72,17 @@ ResultsBrowser::ResultsBrowser(QWidget* parent) : QWidget(parent) {
     return b;
   };
   connect(button(tr("Refresh"), tr("Read the database again")), &QPushButton::clicked, this, &ResultsBrowser::refresh);
+  follow_ = new QCheckBox(tr("Follow"));
+  follow_->setChecked(true);
+  follow_->setToolTip(
+      tr("Read the database again whenever it changes (checked every 2 s): runs written by another process "
+         "(mpirun's rank 0, a merge of Slurm shards, another faultscape-cli) show their trials arriving"));
+  row->addWidget(follow_);
+  timer_ = new QTimer(this);
+  timer_->setInterval(2000);
+  connect(timer_, &QTimer::timeout, this, &ResultsBrowser::poll);
+  connect(follow_, &QCheckBox::toggled, timer_, [this](bool on) { on ? timer_->start() : timer_->stop(); });
+  timer_->start();
   connect(button(tr("Plot"), tr("Draw the selected runs in the figures")), &QPushButton::clicked, this,
           &ResultsBrowser::open_selected);
   connect(button(tr("Compare"), tr("Two selected runs side by side: configuration and summary")), &QPushButton::clicked,
@@ -106,7 +130,14 @@ void ResultsBrowser::set_database(const QString& path) {
   refresh();
 }
 
+void ResultsBrowser::poll() {
+  if (!follow_->isChecked() || db_.isEmpty() || change_stamp(db_) == last_change_) return;
+  refresh();
+}
+
 void ResultsBrowser::refresh() {
+  const QList<qint64> selected = selected_ids();  // kept across the reread
+  last_change_ = change_stamp(db_);
   path_->setText(tr("Results database: %1").arg(db_.isEmpty() ? tr("(none)") : QFileInfo(db_).absoluteFilePath()));
   table_->setSortingEnabled(false);
   table_->setRowCount(0);
@@ -149,6 +180,10 @@ void ResultsBrowser::refresh() {
   table_->setSortingEnabled(true);
   table_->resizeColumnsToContents();
   apply_filter();
+  for (int r = 0; r < table_->rowCount(); ++r)
+    if (selected.contains(table_->item(r, 0)->data(Qt::DisplayRole).toLongLong()))
+      table_->selectionModel()->select(table_->model()->index(r, 0),
+                                       QItemSelectionModel::Select | QItemSelectionModel::Rows);
 }
 
 void ResultsBrowser::apply_filter() {
