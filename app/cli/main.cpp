@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <chrono>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -315,8 +316,11 @@ int main(int argc, char** argv) {
   }
   // An error or a cancel on one rank ends every rank of the job (the others would wait for it).
   auto end = [&](int code) {
-    if (mpi && mpi->size() > 1 && code != 0) mpi->abort(code);
-    return code;
+    if (!mpi || mpi->size() == 1 || code == 0) return code;
+    // Ctrl-C reaches every rank at once: rank 0 first records the run as cancelled and ends the
+    // job; a worker ends it itself only if rank 0 has not done so within a few seconds.
+    if (mpi->rank() > 0 && stop_signal()) std::this_thread::sleep_for(std::chrono::seconds(5));
+    mpi->abort(code);
   };
 #else
   auto end = [](int code) { return code; };
