@@ -251,6 +251,11 @@ class TestCli : public QObject {
 
   // One command: overrides, a training-only experiment and a design space, figures of the runs made.
   void runWithOverridesAndPlot() {
+#ifndef FAULTSCAPE_HAVE_FIGURES
+    Result headless = cli({"run", "ds.json", "--plot", "figs"});
+    QVERIFY(check_error(headless, {"--plot", "headless"}));
+    QSKIP("a headless build (FAULTSCAPE_GUI=OFF) draws no figures");
+#endif
     json design = project("out_ds", json::object())["experiments"][0];
     design["name"] = "grid";
     design["load"] = "out_ds/cli-test/exp.pt";

@@ -27,6 +27,8 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& o) {
   return plot;
 }
 
+bool figures_available() { return true; }
+
 nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
   std::string db = o.source;
   if (std::filesystem::path(db).extension() == ".json") db = load_project(db).database_path();

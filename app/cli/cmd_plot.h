@@ -22,5 +22,7 @@ struct PlotOptions {
 // Adds the "plot" subcommand writing its options into `options`.
 CLI::App* add_plot_command(CLI::App& app, PlotOptions& options);
 nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& options);
+// False in a headless build (FAULTSCAPE_GUI=OFF): no widgets to draw with.
+bool figures_available();
 
 }  // namespace faultscape::cli

@@ -61,6 +61,8 @@ void print_campaign(const nlohmann::json& c) {
 }  // namespace
 
 nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const RunOptions& o) {
+  if (!o.plot_dir.empty() && !figures_available())
+    throw ConfigError("--plot: this faultscape-cli was built headless (FAULTSCAPE_GUI=OFF) and draws no figures");
   nlohmann::json document = read_project_json(o.project_file);
   for (const auto& text : o.overrides) apply_override(document, text, o.experiment);
   Project project = parse_project(document, o.project_file);

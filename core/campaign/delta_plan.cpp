@@ -1,4 +1,5 @@
 #include "campaign/delta_plan.h"
+#include "runtime/torch_compat.h"
 
 #include <torch/torch.h>
 
@@ -89,7 +90,7 @@ void add_conv_one_channel(torch::Tensor out, const torch::Tensor& z, QuantConv2d
                           const torch::Tensor& weight, int64_t c) {
   const auto& o = conv.conv->options;
   const auto& k = *o.kernel_size();
-  const auto& pad = *c10::get<torch::ExpandingArray<2>>(o.padding());
+  const auto& pad = *conv_padding(o);
   torch::Tensor cols = torch::nn::functional::unfold(d, torch::nn::functional::UnfoldFuncOptions({k[0], k[1]})
                                                             .dilation(*o.dilation())
                                                             .padding({pad[0], pad[1]})

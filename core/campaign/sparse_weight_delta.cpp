@@ -1,4 +1,5 @@
 #include "campaign/sparse_weight_delta.h"
+#include "runtime/torch_compat.h"
 
 #include <torch/torch.h>
 
@@ -28,7 +29,7 @@ torch::Tensor bias_of(QuantConv2dImpl* c, QuantLinearImpl* l) { return c ? c->co
 torch::Tensor conv_with(QuantConv2dImpl& conv, const torch::Tensor& x, const torch::Tensor& w,
                         const torch::Tensor& b = {}) {
   const auto& o = conv.conv->options;
-  return torch::conv2d(x, w, b, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()), o.dilation(), 1);
+  return torch::conv2d(x, w, b, o.stride(), conv_padding(o), o.dilation(), 1);
 }
 
 }  // namespace

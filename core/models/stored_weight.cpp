@@ -1,4 +1,5 @@
 #include "models/stored_weight.h"
+#include "runtime/torch_compat.h"
 
 #include <torch/torch.h>
 
@@ -56,8 +57,7 @@ torch::Tensor StoredWeightImpl::forward(const torch::Tensor& x) {
     return torch::linear(x, w, linear->linear->bias);
   }
   const auto& o = conv->conv->options;
-  torch::Tensor y = torch::conv2d(x, w, conv->conv->bias, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
-                                  o.dilation(), o.groups());
+  torch::Tensor y = torch::conv2d(x, w, conv->conv->bias, o.stride(), conv_padding(o), o.dilation(), o.groups());
   const auto& k = o.kernel_size();
   conv->last_macs = y[0].numel() * (o.in_channels() / o.groups()) * (*k)[0] * (*k)[1];
   last_extra_ops = w.numel();

@@ -1,4 +1,5 @@
 #include "protect/abft.h"
+#include "runtime/torch_compat.h"
 
 #include <torch/torch.h>
 
@@ -39,8 +40,7 @@ torch::Tensor AbftImpl::check(const torch::Tensor& x, const torch::Tensor& y) {
   torch::Tensor yc;
   if (conv) {
     const auto& o = conv->conv->options;
-    yc = torch::conv2d(x, checksum_weight_, checksum_bias_, o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
-                       o.dilation(), o.groups());
+    yc = torch::conv2d(x, checksum_weight_, checksum_bias_, o.stride(), conv_padding(o), o.dilation(), o.groups());
   } else {
     yc = torch::linear(x, checksum_weight_, checksum_bias_);
   }

@@ -1,4 +1,5 @@
 #include "quant/quant_layers.h"
+#include "runtime/torch_compat.h"
 
 #include <torch/torch.h>
 
@@ -31,8 +32,8 @@ torch::Tensor QuantConv2dImpl::effective_weight() const {
 
 torch::Tensor QuantConv2dImpl::forward(const torch::Tensor& x) {
   const auto& o = conv->options;
-  torch::Tensor y = torch::conv2d(x, effective_weight(), conv->bias, o.stride(),
-                                  c10::get<torch::ExpandingArray<2>>(o.padding()), o.dilation(), o.groups());
+  torch::Tensor y =
+      torch::conv2d(x, effective_weight(), conv->bias, o.stride(), conv_padding(o), o.dilation(), o.groups());
   // MACs of one image: every output element sums in_channels/groups * kernel area products.
   const auto& k = o.kernel_size();
   last_macs = y[0].numel() * (o.in_channels() / o.groups()) * (*k)[0] * (*k)[1];
