@@ -139,8 +139,11 @@ Network apply_selective_replication(const Network& net, const ProtectionSpec& sp
       if (r["layer"] == s.name) channels = static_cast<int64_t>(r["impact"].size());
     // An EDAC layer without intervals and with three copies is exactly a voter on those channels.
     torch::Tensor lo = torch::full({channels}, -inf), hi = torch::full({channels}, inf);
+    // Copies within rounding of each other agree (they come from one widened layer).
+    torch::Tensor agreement = rounding_tolerance(s.module, profile_stage_inputs(src, static_cast<int>(i), profile));
     out->add_stage(s.name, s.kind, expand_stage(s, dup, 3, spec));
-    out->add_stage(s.name + "_vote", "check", torch::nn::Sequential(Edac(dup, lo, hi, 3, /*zero_outside=*/false)));
+    out->add_stage(s.name + "_vote", "check",
+                   torch::nn::Sequential(Edac(dup, lo, hi, 3, /*zero_outside=*/false, agreement)));
     layers.push_back({{"layer", s.name}, {"channels", channels}, {"triplicated", chosen[i]}});
   }
   details["layers"] = layers;
@@ -204,6 +207,8 @@ class ReplicateScheme : public Scheme {
     out.update({{"k", p.k}, {"profile_images", spec.profile_images}});
     out["stuck_values"] = p.stuck_values.empty() ? nlohmann::json("auto") : nlohmann::json(p.stuck_values);
   }
+
+  BlockReach block_reach() const override { return BlockReach::None; }
 
   Network apply(const Network& net, const ProtectionSpec& spec, const ProfileData& data,
                 nlohmann::json& details) const override {
