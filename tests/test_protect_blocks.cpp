@@ -3,6 +3,7 @@
 // ABFT and EDAC; the unprotected network shows it.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -176,6 +177,61 @@ class TestProtectBlocks : public QObject {
                      {}, details);
     const auto& done = details[0]["layers"];
     QVERIFY(std::find(done.begin(), done.end(), "block2_0") != done.end());
+  }
+
+  // Selective replication ranks the channels inside blocks with the others (stuck at the values of
+  // the stage, on the whole network's predictions) and triplicates the chosen ones in the path.
+  void replicate_reaches_inside_residual_blocks() {
+    Network base = resnet20();
+    torch::Tensor profile = images(48, 29), x = profile;
+    json all;
+    apply_protection(base, parse_protection(json::array({{{"scheme", "replicate"}, {"k", 0}}}), "test"), profile, {},
+                     all);
+    std::vector<std::string> ranked;
+    for (const auto& r : all[0]["ranking"]) ranked.push_back(r["layer"].get<std::string>());
+    for (const char* layer : {"conv0", "block1_0.conv1", "block2_0.conv2", "block3_0.shortcut", "fc"})
+      QVERIFY2(std::find(ranked.begin(), ranked.end(), layer) != ranked.end(), layer);
+    json details;
+    Network net = apply_protection(
+        base,
+        parse_protection(json::array({{{"scheme", "replicate"}, {"k", 2}, {"layers", {"block2_0.conv1"}}}}), "test"),
+        profile, {}, details);
+    const json& d = details[0];
+    QCOMPARE(d["layers"][0]["layer"].get<std::string>(), std::string("block2_0.conv1"));
+    std::vector<double> impact = d["ranking"][0]["impact"].get<std::vector<double>>();
+    std::vector<int64_t> tripled = d["layers"][0]["triplicated"].get<std::vector<int64_t>>();
+    QCOMPARE(tripled.size(), size_t{2});
+    double min_chosen = 1e9, max_other = -1;
+    for (size_t c = 0; c < impact.size(); ++c)
+      if (std::count(tripled.begin(), tripled.end(), static_cast<int64_t>(c)))
+        min_chosen = std::min(min_chosen, impact[c]);
+      else
+        max_other = std::max(max_other, impact[c]);
+    QVERIFY(min_chosen >= max_other);
+    const torch::Tensor golden = run(net, x);
+    QVERIFY(test::close_values(golden, run(base, x)));
+    // A stuck original copy of a triplicated channel is outvoted; a stuck plain channel is not.
+    PathBlockImpl& b = block_paths(net, "block2_0");
+    QCOMPARE(b.main->stage(1).name, std::string("conv1_vote"));
+    const int block = net->stage_index("block2_0");
+    torch::InferenceMode inference;
+    const torch::Tensor in = net->forward_range(x, 0, block);
+    const torch::Tensor site = b.main->forward_range(in, 0, 1), other = b.shortcut->forward(in);
+    auto output = [&](const torch::Tensor& faulty) {
+      torch::Tensor y = b.act->forward(b.main->forward_range(faulty, 1, b.main->size()) + other);
+      return net->forward_range(y, block + 1, net->size());
+    };
+    QVERIFY(test::close_values(output(site), golden));
+    for (float stuck : {0.0f, 1e6f}) {
+      torch::Tensor faulty = site.clone();
+      faulty.select(1, tripled[0]).fill_(stuck);
+      QVERIFY(test::close_values(output(faulty), golden));
+    }
+    int64_t plain = 0;
+    while (std::count(tripled.begin(), tripled.end(), plain)) ++plain;
+    torch::Tensor faulty = site.clone();
+    faulty.select(1, plain).fill_(1e6f);
+    QVERIFY(!test::close_values(output(faulty), golden));
   }
 };
 

@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <set>
 
 #include "common/error.h"
 #include "models/module_copy.h"
@@ -27,21 +26,6 @@ std::vector<std::string> path_layers(const ProtectionSpec& spec, const std::stri
   return out;
 }
 
-// Every "<block>.<layer>" of spec.layers must name a layer of a block of `net`.
-void check_names(const Network& net, const ProtectionSpec& spec) {
-  for (const auto& name : spec.layers) {
-    const size_t dot = name.find('.');
-    if (dot == std::string::npos) continue;
-    const int i = net->stage_index(name.substr(0, dot));
-    const std::string layer = name.substr(dot + 1);
-    PathBlock b = i >= 0 && net->stage(i).kind == "block" ? path_block_of(net->stage(i)) : PathBlock(nullptr);
-    const bool found = b && (b->main->stage_index(layer) >= 0 || (b->shortcut && b->shortcut->stage_index(layer) >= 0));
-    if (!found)
-      throw ConfigError(spec.path + ".layers: no layer \"" + name +
-                        "\" in this model (inside a residual block: <block>.conv1, <block>.conv2, <block>.shortcut)");
-  }
-}
-
 Network protect_path(const Network& path, const std::vector<std::string>& layers, bool all, const Scheme& scheme,
                      const ProtectionSpec& spec, const ProfileData& data, nlohmann::json& details) {
   if (!all && layers.empty()) {
@@ -58,15 +42,32 @@ Network protect_path(const Network& path, const std::vector<std::string>& layers
 
 }  // namespace
 
-Network protect_inside_blocks(const Network& net, const Scheme& scheme, const ProtectionSpec& spec,
-                              const ProfileData& data, nlohmann::json& details) {
-  check_names(net, spec);
-  bool any = false;
-  for (const auto& s : net->stages()) any = any || has_paths(s);
-  if (!any) return net;
-  // The selected blocks as path blocks, in a network whose logits their layers' effects are measured on.
+void check_block_layer_names(const Network& net, const ProtectionSpec& spec) {
+  for (const auto& name : spec.layers) {
+    const size_t dot = name.find('.');
+    if (dot == std::string::npos) continue;
+    const int i = net->stage_index(name.substr(0, dot));
+    const std::string layer = name.substr(dot + 1);
+    PathBlock b = i >= 0 && net->stage(i).kind == "block" ? path_block_of(net->stage(i)) : PathBlock(nullptr);
+    const bool found = b && (b->main->stage_index(layer) >= 0 || (b->shortcut && b->shortcut->stage_index(layer) >= 0));
+    if (!found)
+      throw ConfigError(spec.path + ".layers: no layer \"" + name +
+                        "\" in this model (inside a residual block: <block>.conv1, <block>.conv2, <block>.shortcut)");
+  }
+}
+
+std::vector<std::string> selected_path_layers(const ProtectionSpec& spec, const std::string& block,
+                                              const Network& path) {
+  bool all = false;
+  std::vector<std::string> names = path_layers(spec, block, path, all);
+  if (!all) return names;
+  for (const auto& s : path->stages())
+    if (is_layer(s)) names.push_back(s.name);
+  return names;
+}
+
+Network with_path_blocks(const Network& net, const ProtectionSpec& spec, std::set<std::string>& selected) {
   Network whole = empty_like(net);
-  std::set<std::string> selected;
   for (const auto& s : net->stages()) {
     PathBlock b = has_paths(s) ? path_block_of(s) : PathBlock(nullptr);
     bool all = false, chosen = false;
@@ -81,8 +82,20 @@ Network protect_inside_blocks(const Network& net, const Scheme& scheme, const Pr
       copy_stage(whole, s);
     }
   }
-  if (selected.empty()) return net;
   whole->eval();
+  return whole;
+}
+
+Network protect_inside_blocks(const Network& net, const Scheme& scheme, const ProtectionSpec& spec,
+                              const ProfileData& data, nlohmann::json& details) {
+  check_block_layer_names(net, spec);
+  bool any = false;
+  for (const auto& s : net->stages()) any = any || has_paths(s);
+  if (!any) return net;
+  // The selected blocks as path blocks, in a network whose logits their layers' effects are measured on.
+  std::set<std::string> selected;
+  Network whole = with_path_blocks(net, spec, selected);
+  if (selected.empty()) return net;
   torch::Tensor images;
   if (data.images.defined() && data.images.size(0) > 0)
     images = data.images.narrow(0, 0, std::min<int64_t>(spec.profile_images, data.images.size(0)));
@@ -95,8 +108,11 @@ Network protect_inside_blocks(const Network& net, const Scheme& scheme, const Pr
       continue;
     }
     auto* b = s.module->begin()[0].ptr()->as<PathBlockImpl>();
-    ProfileData inner{images.defined() ? profile_stage_inputs(whole, static_cast<int>(i), images) : images,
-                      torch::Tensor(), whole, images};
+    // The block's inputs as the network protected so far computes them.
+    torch::Tensor inputs = images;
+    if (images.defined() && out->size() > 0)
+      inputs = profile_stage_outputs(out, static_cast<int>(out->size()) - 1, images);
+    ProfileData inner{inputs, torch::Tensor(), whole, images};
     bool all = false;
     nlohmann::json d_main, d_short;
     std::vector<std::string> layers = path_layers(spec, s.name, b->main, all);

@@ -29,8 +29,9 @@ struct ProfileData {
 
 // How a scheme reaches the layers of residual blocks (models/path_block.h): applied to each
 // block's main path and shortcut like to a network of their own (Inside), or to the block stage
-// as a whole (Whole: tmr triplicates it, qbound shrinks every quantizer in it), or not (None).
-enum class BlockReach { Inside, Whole, None };
+// as a whole (Whole: tmr triplicates it, qbound shrinks every quantizer in it), by the scheme
+// itself (Own: replicate ranks the layers inside blocks with the others), or not (None).
+enum class BlockReach { Inside, Whole, Own, None };
 
 class Scheme {
  public:

@@ -40,7 +40,8 @@ std::vector<bool> targets(const Network& net, const ProtectionSpec& spec, bool s
     // "<block>.<layer>" names a layer inside a residual block (protect/block_paths.h checks it).
     const size_t dot = name.find('.');
     const int i = net->stage_index(name.substr(0, dot));
-    if (i >= 0 && net->stage(i).kind == "block" && reach == BlockReach::Inside) continue;
+    const bool inside = reach == BlockReach::Inside || reach == BlockReach::Own;
+    if (i >= 0 && net->stage(i).kind == "block" && inside) continue;
     if (i < 0 || dot != std::string::npos) {
       std::string known;
       for (const auto& s : net->stages())
