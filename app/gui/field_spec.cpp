@@ -144,8 +144,8 @@ std::vector<FieldSpec> fault_fields() {
        tr("Fault kind"),
        T::Choice,
        tr("bitflip: bits flip at a bit-error rate (hardening paper); stuck_at: activations stuck at a value (FAT "
-          "paper); stuck_bits: permanent stuck bits in weight memory; random_value / gaussian_noise: FTT-NAS fault "
-          "models"),
+          "paper); stuck_bits: permanent stuck bits in weight memory; random_value / gaussian_noise: words replaced "
+          "by random values / additive noise (our models; the FTT-NAS abstract does not define its faults)"),
        "bitflip",
        {"bitflip", "stuck_at", "stuck_bits", "random_value", "gaussian_noise"}},
       {"target",
@@ -197,7 +197,7 @@ std::vector<FieldSpec> fault_fields() {
       {"stuck_one_fraction", tr("Stuck-at-1 share"), T::Real, tr("stuck_bits: the share of stuck bits that read as 1"),
        0.5},
       {"value_range", tr("Random value range"), T::Real,
-       tr("random_value: uniform in [-r, r]; 0 = the tensor's largest magnitude (FTT-NAS)"), 0.0},
+       tr("random_value: uniform in [-r, r]; 0 = the tensor's largest magnitude"), 0.0},
       {"mapping",
        tr("PE mapping"),
        T::Choice,

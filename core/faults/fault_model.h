@@ -14,8 +14,9 @@ struct FaultModel {
   // bitflip: flip stored bits at a bit-error rate (transient for activations, in memory for weights)
   // stuck_at: activations stuck at a value (channel / pixel / element granularity, FAT paper)
   // stuck_bits: permanent stuck-at-0/1 bits in weight memory, at a rate per bit
-  // random_value: words replaced by a uniform random value, at a rate per word (FTT-NAS)
-  // gaussian_noise: additive Gaussian noise, sigma relative to each tensor's std (FTT-NAS)
+  // random_value: words replaced by a uniform random value, at a rate per word
+  // gaussian_noise: additive Gaussian noise, sigma relative to each tensor's std
+  // (our models: the FTT-NAS abstract, paper 004, names feature and weight faults without defining them)
   std::string kind = "bitflip";
   std::string target = "weights";       // weights | activations
   std::string granularity = "channel";  // stuck_at: channel | pixel | element
