@@ -24,9 +24,11 @@
 #include "protect/redundancy.h"
 #include "protect/schemes.h"
 #include "models/stored_weight.h"
+#include "prune/vulnerability.h"
 #include "train/subnetwork.h"
 #include "train/trainer.h"
 
+#include "protect_support.h"
 #include "test_support.h"
 
 #include <QtTest>
@@ -36,32 +38,12 @@ using nlohmann::json;
 
 namespace {
 
-Network lenet() {
-  seed_everything(3);
-  ModelConfig c;
-  c.name = "lenet5";
-  Network net = build_network(c, {1, 28, 28}, 10);
-  net->eval();
-  return net;
-}
+Network lenet() { return test::zoo_network("lenet5", 3); }
 
-torch::Tensor images(int64_t n, uint64_t seed = 5) {
-  torch::manual_seed(seed);
-  return torch::rand({n, 1, 28, 28});
-}
-
-Network protect(const Network& net, const json& schemes, const torch::Tensor& profile) {
-  json details;
-  return apply_protection(net, parse_protection(schemes, "test"), profile, torch::Tensor(), details);
-}
-
-torch::Tensor run(Network& net, const torch::Tensor& x) {
-  torch::InferenceMode inference;
-  return net->forward(x);
-}
-
-// Exact equality, where it holds by construction (the same computation, or values picked by a vote).
-bool same(const torch::Tensor& a, const torch::Tensor& b) { return torch::equal(a, b); }
+using test::images;
+using test::protect;
+using test::run;
+using test::same;
 
 }  // namespace
 
@@ -120,6 +102,15 @@ class TestProtect : public QObject {
     torch::Tensor a = t({1, 5, 7, 1}), b = t({1, 2, 3, 9}), c = t({4, 2, 5, 9});
     QVERIFY(same(vote3(a, b, c, true), t({1, 2, 5, 9})));   // majority, else median
     QVERIFY(same(vote3(a, b, c, false), t({1, 2, 3, 9})));  // majority, else minimum
+    // Replicas of one widened layer may differ in the last bit: with a tolerance they still form
+    // the majority against a replica stuck low, which "min" alone would pick.
+    torch::Tensor good = t({3, 5}), next = torch::nextafter(good, t({4, 6})), stuck = t({0, -1e6f});
+    QVERIFY(same(vote3(good, next, stuck, false), stuck));  // exact agreement: the failure
+    QVERIFY(same(vote3(stuck, good, next, false, t({1e-5f, 1e-5f})), good));
+    QVERIFY(same(vote3(good, stuck, next, false, t({1e-5f, 1e-5f})), good));
+    QVERIFY(same(vote3(good, next, stuck, true, t({1e-5f, 1e-5f})), good));
+    // A tolerance does not make a NaN agree, nor a value further away.
+    QVERIFY(same(vote3(good, t({std::nanf(""), 9}), t({4, 7}), false, t({0.5f, 0.5f})), t({3, 5})));
   }
 
   void edac_module_corrects_and_zeroes() {
@@ -148,12 +139,27 @@ class TestProtect : public QObject {
     Network base = lenet();
     // Evaluated on the profiled images, which lie inside the detection intervals.
     torch::Tensor profile = images(64, 7), x = profile;
-    Network net = protect(base, json::array({{{"scheme", "edac"}, {"ratio", 0.5}, {"layers", {"fc0"}}}}), profile);
+    Network net = protect(
+        base, json::array({{{"scheme", "edac"}, {"ratio", 0.5}, {"placement", "activation"}, {"layers", {"fc0"}}}}),
+        profile);
     int fc0 = net->stage_index("fc0"), edac = net->stage_index("fc0_edac");
     QCOMPARE(edac, fc0 + 1);
     QVERIFY(net->stage_index("fc2_edac") < 0);
     torch::Tensor golden = run(net, x);
     QVERIFY(test::close_values(golden, run(base, x)));
+    // Every clean copy of the profiled data lies inside its channel's interval, however the widened
+    // layer rounds (the intervals are profiled on the original and on the widened layer).
+    {
+      torch::InferenceMode inference;
+      torch::Tensor wide = net->forward_range(x, 0, fc0 + 1);
+      auto buffers = net->stage(edac).module->named_buffers();
+      torch::Tensor lo = *buffers.find("0.lower"), hi = *buffers.find("0.upper");
+      torch::Tensor dup = *buffers.find("0.duplicated");
+      torch::Tensor main = wide.narrow(1, 0, 120), copy = wide.narrow(1, 120, 60);
+      QVERIFY((main >= lo).all().item<bool>() && (main <= hi).all().item<bool>());
+      QVERIFY((copy >= lo.index_select(0, dup)).all().item<bool>() &&
+              (copy <= hi.index_select(0, dup)).all().item<bool>());
+    }
     // Stage output of fc0: 120 channels + 60 duplicates; find a duplicated channel from the weights.
     torch::Tensor w;
     for (const auto& p : net->stage(fc0).module->named_parameters())
@@ -356,6 +362,25 @@ class TestProtect : public QObject {
     torch::Tensor faulty = site.clone();
     faulty.select(1, plain).fill_(1e6f);
     QVERIFY(!same(net->forward_range(faulty, vote, net->size()), golden));
+    // Another machine may round the copies of the widened layer differently from each other: with the
+    // first copy's weights one ulp larger, a stuck original is still outvoted (and "min" would
+    // otherwise pick a stuck-at-0 original below two disagreeing copies).
+    torch::Tensor w;
+    for (const auto& p : net->stage(s).module->named_parameters())
+      if (p.key().find("weight") != std::string::npos && p.value().dim() >= 2) w = p.value();
+    const int64_t t = static_cast<int64_t>(layer["triplicated"].size());
+    {
+      torch::NoGradGuard no_grad;
+      torch::Tensor copy1 = w.narrow(0, channels, t);
+      copy1.copy_(torch::nextafter(copy1, torch::full_like(copy1, INFINITY)));
+    }
+    torch::Tensor nudged = net->forward_range(x, 0, s + 1);
+    QVERIFY(!torch::equal(nudged.select(1, tripled), nudged.select(1, channels)));  // the copies differ
+    for (float stuck : {0.0f, 1e6f, -1e6f}) {
+      torch::Tensor bad = nudged.clone();
+      bad.select(1, tripled).fill_(stuck);
+      QVERIFY(test::close_values(net->forward_range(bad, vote, net->size()), golden));
+    }
   }
 
   void protected_logits_layer_is_still_not_an_activation_site() {
@@ -518,17 +543,79 @@ class TestProtect : public QObject {
   void schemes_compose_in_order() {
     Network base = lenet();
     torch::Tensor profile = images(64, 9), x = profile;
-    Network net = protect(base, json::array({{{"scheme", "edac"}, {"ratio", 0.25}}, {{"scheme", "ranger"}}}), profile);
-    // Ranger restricts each layer's corrected output: after its EDAC stage.
-    QCOMPARE(net->stage_index("conv1_range"), net->stage_index("conv1_edac") + 1);
-    // A list applies its schemes one after another: the same network as applying them in two steps.
-    // (Clean predictions are not compared with the unprotected network's here: EDAC's intervals are
-    // profiled on the original layer, and a profiled maximum recomputed by the widened layer can
-    // land one rounding step outside its interval.)
-    Network stepwise = protect(protect(base, json::array({{{"scheme", "edac"}, {"ratio", 0.25}}}), profile),
-                               json::array({{{"scheme", "ranger"}}}), profile);
-    QCOMPARE(stepwise->size(), net->size());
-    QVERIFY(same(run(net, x), run(stepwise, x)));
+    for (const std::string placement : {"layer", "activation"}) {
+      const json edac = {{"scheme", "edac"}, {"ratio", 0.25}, {"placement", placement}};
+      Network net = protect(base, json::array({edac, {{"scheme", "ranger"}}}), profile);
+      // Ranger restricts each layer's corrected output: after its EDAC stage, or after the layer's
+      // stage when the EDAC layer sits inside it.
+      const std::string checked = placement == "layer" ? "conv1" : "conv1_edac";
+      QCOMPARE(net->stage_index("conv1_range"), net->stage_index(checked) + 1);
+      // A list applies its schemes one after another: the same network as applying them in two steps;
+      // and without faults the function of the unprotected network (the intervals hold every copy).
+      Network stepwise =
+          protect(protect(base, json::array({edac}), profile), json::array({{{"scheme", "ranger"}}}), profile);
+      QCOMPARE(stepwise->size(), net->size());
+      QVERIFY(same(run(net, x), run(stepwise, x)));
+      QVERIFY(test::close_values(run(net, x), run(base, x)));
+    }
+  }
+
+  // The paper's placement: the EDAC layer checks the conv / linear output before the activation.
+  void edac_checks_the_layer_output_before_the_activation() {
+    Network base = lenet();
+    torch::Tensor profile = images(64, 7), x = profile;
+    Network net = protect(base, json::array({{{"scheme", "edac"}, {"ratio", 0.5}, {"layers", {"fc0"}}}}), profile);
+    QVERIFY(net->stage_index("fc0_edac") < 0);
+    const int fc0 = net->stage_index("fc0");
+    torch::nn::Sequential stage = net->stage(fc0).module;
+    auto* edac = stage->begin()[1].ptr()->as<EdacImpl>();
+    QVERIFY(edac);
+    QVERIFY(stage->begin()[2].ptr()->as<torch::nn::ReLU>());  // the activation after it
+    // Its intervals are the raw layer's: below zero, where the activation's output never is.
+    QVERIFY(edac->named_buffers()["lower"].min().item<float>() < 0);
+    const torch::Tensor golden = run(net, x);
+    QVERIFY(test::close_values(golden, run(base, x)));
+    torch::Tensor w = stage->begin()[0].ptr()->named_parameters()["linear.weight"];
+    QCOMPARE(w.size(0), int64_t{180});
+    const torch::Tensor dup = edac->named_buffers()["duplicated"];
+    int64_t plain = 0;
+    while ((dup == plain).any().item<bool>()) ++plain;
+    torch::NoGradGuard no_grad;
+    torch::Tensor saved = w.clone();
+    // The original copy of a duplicated channel goes wild: its duplicate is used.
+    w[dup[0].item<int64_t>()].fill_(-1e20f);
+    QVERIFY(test::close_values(run(net, x), golden));
+    w.copy_(saved);
+    // A plain channel far above its interval (which the activation alone would pass) is zeroed.
+    w[plain].fill_(1e20f);
+    torch::InferenceMode inference;
+    torch::Tensor in = net->forward_range(x, 0, fc0);
+    torch::Tensor checked = edac->forward(stage->begin()[0].forward<torch::Tensor>(in));
+    QVERIFY(checked.select(1, plain).eq(0).all().item<bool>());
+    QVERIFY(net->forward_range(in, fc0, fc0 + 1).select(1, plain).eq(0).all().item<bool>());
+    w.copy_(saved);
+  }
+
+  // EDAC duplicates the channels that eq. 1 ranks highest: the same vulnerability pruning uses.
+  void edac_ranks_channels_by_the_pruning_vulnerability() {
+    Network base = lenet();
+    torch::Tensor profile = images(96, 13);
+    Network net = protect(base, json::array({{{"scheme", "edac"}, {"ratio", 0.25}, {"layers", {"conv1"}}}}), profile);
+    auto* edac = net->stage(net->stage_index("conv1")).module->begin()[1].ptr()->as<EdacImpl>();
+    QVERIFY(edac);
+    const torch::Tensor chosen = edac->named_buffers()["duplicated"];
+    Dataset d;
+    d.images = profile;
+    d.labels = torch::zeros({profile.size(0)}, torch::kLong);  // unused: eq. 1 needs no labels
+    const std::vector<double> score = channel_vulnerability(base, d, 0, 250, {"conv1"}).front().score;
+    std::vector<int64_t> order(score.size());
+    for (size_t c = 0; c < order.size(); ++c) order[c] = static_cast<int64_t>(c);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return score[a] > score[b]; });
+    QVERIFY(score[order.front()] > score[order.back()]);  // a ranking, not a tie
+    std::vector<int64_t> top(order.begin(), order.begin() + chosen.numel());
+    std::sort(top.begin(), top.end());
+    QCOMPARE(chosen.numel(), int64_t{4});  // 16 channels of conv1, a quarter duplicated
+    for (int64_t i = 0; i < chosen.numel(); ++i) QCOMPARE(chosen[i].item<int64_t>(), top[i]);
   }
 
   void design_space_grid_is_the_cartesian_product() {

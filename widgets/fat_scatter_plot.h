@@ -1,4 +1,4 @@
-// The FAT-style scatter (FAT paper, Fig. 4): for each model (a stuck-sweep run), its error-free
+// The FAT-style scatter (FAT paper, Figs. 3, 6, 7 and 10): for each model (a stuck-sweep run), its error-free
 // accuracy on x against the minimum and the maximum accuracy reached under the faults of each layer
 // on y. Points far below the diagonal are layers whose faults hurt most.
 #pragma once

@@ -144,8 +144,8 @@ std::vector<FieldSpec> fault_fields() {
        tr("Fault kind"),
        T::Choice,
        tr("bitflip: bits flip at a bit-error rate (hardening paper); stuck_at: activations stuck at a value (FAT "
-          "paper); stuck_bits: permanent stuck bits in weight memory; random_value / gaussian_noise: FTT-NAS fault "
-          "models"),
+          "paper); stuck_bits: permanent stuck bits in weight memory; random_value / gaussian_noise: words replaced "
+          "by random values / additive noise (our models; the FTT-NAS abstract does not define its faults)"),
        "bitflip",
        {"bitflip", "stuck_at", "stuck_bits", "random_value", "gaussian_noise"}},
       {"target",
@@ -184,12 +184,20 @@ std::vector<FieldSpec> fault_fields() {
        json::array()},
       {"tensors", tr("Weight tensors"), T::List, tr("Weight faults: which tensors of a layer (weight, bias, bn)"),
        json::array({"weight", "bias"})},
+      {"fault_checkers", tr("Fault checkers"), T::Bool,
+       tr("Weight faults also hit the protection's checker state (EDAC intervals, range bounds, ABFT checksums) and "
+          "batch-norm parameters, as the hardening paper injects into CONV, FC, BN and EDAC parameters"),
+       false},
+      {"int_step", tr("Fixed-point step"), T::Real,
+       tr("intN storage of float tensors: 0 = each tensor's own step (max |x| / (2^(N-1) - 1)); > 0 = one fixed-point "
+          "step for all, so weights stored scaled by k err k times less (paper 003)"),
+       0.0},
       {"stuck_values", tr("Stuck values"), T::List,
        tr("auto: every level of the activation quantizer (FAT paper, Algorithm 1); or a list of numbers"), "auto"},
       {"stuck_one_fraction", tr("Stuck-at-1 share"), T::Real, tr("stuck_bits: the share of stuck bits that read as 1"),
        0.5},
       {"value_range", tr("Random value range"), T::Real,
-       tr("random_value: uniform in [-r, r]; 0 = the tensor's largest magnitude (FTT-NAS)"), 0.0},
+       tr("random_value: uniform in [-r, r]; 0 = the tensor's largest magnitude"), 0.0},
       {"mapping",
        tr("PE mapping"),
        T::Choice,

@@ -1,5 +1,7 @@
 #include "faults/fault_model.h"
 
+#include <cmath>
+
 #include "faults/number_format.h"
 #include "common/json_reader.h"
 
@@ -44,6 +46,9 @@ void read_config(Reader& r, FaultModel& f) {
   for (const auto& t : f.tensors)
     if (t != "weight" && t != "bias" && t != "bn")
       r.problem("tensors", "expected \"weight\", \"bias\" or \"bn\", got " + describe_value(t));
+  r.get("fault_checkers", f.fault_checkers);
+  r.get_number(
+      "int_step", f.int_step, [](double x) { return x >= 0 && std::isfinite(x); }, "a step >= 0 (0 = per tensor)");
   if (r.has("stuck_values")) {
     nlohmann::json v;
     r.get_raw("stuck_values", v);
@@ -79,6 +84,8 @@ nlohmann::json to_json(const FaultModel& f) {
           {"bits_per_word", f.bits_per_word},
           {"layers", f.layers},
           {"tensors", f.tensors},
+          {"fault_checkers", f.fault_checkers},
+          {"int_step", f.int_step},
           {"stuck_values", f.stuck_values},
           {"stuck_one_fraction", f.stuck_one_fraction},
           {"value_range", f.value_range},

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "models/module_copy.h"
 #include "models/script_stage.h"
 #include "quant/quant_layers.h"
 #include "quant/quantizer.h"
@@ -43,6 +44,36 @@ void add_batch_norm(torch::nn::Module* m, int stage, const std::string& name, co
     if (tensors[i]->defined()) sites.push_back({stage, name + field[i], *tensors[i], fmt, 1.0});
 }
 
+// fault_checkers: a checker's own float state (intervals, bounds, tolerances, checksums, decode
+// scales), stored as fp32 unless a format is forced (intN then with a per-tensor max-abs scale).
+// Index buffers (which channels are duplicated) are wiring, not stored data.
+void add_checker_state(torch::nn::Module* m, int stage, const std::string& name, const FaultModel& f,
+                       std::vector<WeightSite>& sites) {
+  NumberFormat fmt = f.format == "auto" ? NumberFormat{} : NumberFormat::parse(f.format);
+  const double scale = fmt.kind == NumberFormat::Kind::Int ? 0.0 : 1.0;
+  auto add = [&](const std::string& key, const torch::Tensor& t) {
+    if (t.scalar_type() == torch::kFloat && t.numel() > 0) sites.push_back({stage, name + "." + key, t, fmt, scale});
+  };
+  for (const auto& item : m->named_buffers(false)) add(item.key(), item.value());
+  for (const auto& item : m->named_parameters(false)) add(item.key(), item.value());
+}
+
+// The selected stages and, with fault_checkers, the checker stages after them ("<layer>_...").
+std::vector<int> stages_with_checkers(const Network& net, const FaultModel& fault) {
+  std::vector<int> out = selected_stages(net, fault, true);
+  if (!fault.fault_checkers) return out;
+  const std::vector<int> layers = out;
+  for (int i = 0; i < static_cast<int>(net->size()); ++i) {
+    if (net->stage(i).kind != "check") continue;
+    bool mine = fault.layers.empty();
+    for (int s : layers) mine = mine || net->stage(i).name.rfind(net->stage(s).name + "_", 0) == 0;
+    if (mine) out.push_back(i);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace
 
 std::vector<int> selected_stages(const Network& net, const FaultModel& fault, bool include_last) {
@@ -76,7 +107,7 @@ std::vector<WeightSite> weight_sites(Network& net, const FaultModel& fault) {
     return std::find(fault.tensors.begin(), fault.tensors.end(), t) != fault.tensors.end();
   };
   std::vector<WeightSite> sites;
-  for (int s : selected_stages(net, fault, true)) {
+  for (int s : stages_with_checkers(net, fault)) {
     const Stage& stage = net->stage(s);
     for (const auto& item : stage.module->named_modules(stage.name)) {
       torch::nn::Module* m = item.value().get();
@@ -109,7 +140,9 @@ std::vector<WeightSite> weight_sites(Network& net, const FaultModel& fault) {
           if (is_bias ? wants("bias") : wants("weight"))
             sites.push_back({s, item.key() + "." + pname, tensor, fmt, scale});
         }
-      } else if (wants("bn")) {
+      } else if (fault.fault_checkers && dynamic_cast<CheckerOps*>(m)) {
+        add_checker_state(m, s, item.key(), fault, sites);
+      } else if (wants("bn") || fault.fault_checkers) {
         add_batch_norm<torch::nn::BatchNorm2dImpl>(m, s, item.key(), fault, sites);
         add_batch_norm<torch::nn::BatchNorm1dImpl>(m, s, item.key(), fault, sites);
       }
@@ -118,7 +151,9 @@ std::vector<WeightSite> weight_sites(Network& net, const FaultModel& fault) {
   for (auto& site : sites) {
     if (!site.tensor.is_contiguous() || site.tensor.scalar_type() != torch::kFloat)
       throw ModelError(site.name + ": weight faults need contiguous float32 tensors");
-    if (site.format.kind == NumberFormat::Kind::Int && site.scale <= 0) {
+    if (site.format.kind == NumberFormat::Kind::Int && site.scale <= 0 && fault.int_step > 0) {
+      site.scale = fault.int_step;  // a fixed-point word of a fixed step
+    } else if (site.format.kind == NumberFormat::Kind::Int && site.scale <= 0) {
       // A float layer stored as intN: symmetric per-tensor quantization.
       double max_abs = site.tensor.abs().max().item<double>();
       site.scale = site.format.bits == 1 ? max_abs : max_abs / quant_max_level(site.format.bits);

@@ -6,6 +6,7 @@
 #include "models/stage_builder.h"
 #include "models/zoo.h"
 #include "models/module_copy.h"
+#include "models/path_block.h"
 #include "models/residual_block.h"
 #include "quant/quant_layers.h"
 
@@ -13,7 +14,7 @@ namespace faultscape {
 namespace {
 
 // Copyable, so that protection schemes can give a protected network its own copy of every block.
-class BasicBlockImpl : public torch::nn::Module, public CopyableModule, public ResidualBlock {
+class BasicBlockImpl : public torch::nn::Module, public CopyableModule, public ResidualBlock, public HasPaths {
  public:
   BasicBlockImpl(int64_t in, int64_t out, int64_t stride, const ModelConfig& config, WeightQuant wq)
       : in_(in), out_(out), stride_(stride), config_(config), wq_(wq) {
@@ -47,6 +48,7 @@ class BasicBlockImpl : public torch::nn::Module, public CopyableModule, public R
   }
 
   torch::nn::AnyModule copy_structure() const override;
+  PathBlock to_paths() const override;
 
   QuantConv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
@@ -61,6 +63,28 @@ TORCH_MODULE(BasicBlock);
 
 torch::nn::AnyModule BasicBlockImpl::copy_structure() const {
   return torch::nn::AnyModule(BasicBlock(in_, out_, stride_, config_, wq_));
+}
+
+PathBlock BasicBlockImpl::to_paths() const {
+  auto seq = [](std::initializer_list<torch::nn::AnyModule> modules) {
+    torch::nn::Sequential out;
+    for (const auto& m : modules) out->push_back(copy_any(m));
+    return out;
+  };
+  auto path = [&]() { return Network(config_, std::vector<int64_t>{in_}, 0); };
+  Network main = path();
+  torch::nn::Sequential first = seq({torch::nn::AnyModule(conv1), torch::nn::AnyModule(bn1)});
+  for (const auto& m : *act1) first->push_back(copy_any(m));
+  main->add_stage("conv1", "conv", first);
+  main->add_stage("conv2", "conv", seq({torch::nn::AnyModule(conv2), torch::nn::AnyModule(bn2)}));
+  Network projection(nullptr);
+  if (shortcut) {
+    projection = path();
+    projection->add_stage("shortcut", "conv", copy_sequential(shortcut));
+  }
+  PathBlock out(main, projection, copy_sequential(act2));
+  out->train(is_training());
+  return out;
 }
 
 void build_resnet(NetworkImpl& net, int64_t stem, const std::vector<int64_t>& widths, int blocks_per_stage) {

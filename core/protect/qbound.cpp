@@ -157,6 +157,8 @@ class QboundScheme : public Scheme {
     out["factor"] = p.factor;
   }
 
+  BlockReach block_reach() const override { return BlockReach::Whole; }
+
   Network apply(const Network& net, const ProtectionSpec& spec, const ProfileData& data,
                 nlohmann::json& details) const override {
     return apply_qbound(net, spec, data.images, data.labels, details);

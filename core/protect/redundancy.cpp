@@ -26,7 +26,8 @@ torch::nn::AnyModule ReplicateImpl::copy_structure() const {
   return torch::nn::AnyModule(Replicate(replicas.front(), static_cast<int>(replicas.size())));
 }
 
-torch::Tensor vote3(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, bool median) {
+torch::Tensor vote3(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, bool median,
+                    const torch::Tensor& tolerance) {
   torch::Tensor fallback;
   if (median) {
     // NaN sorts last, so the middle of three values is finite whenever two of them are.
@@ -34,7 +35,10 @@ torch::Tensor vote3(const torch::Tensor& a, const torch::Tensor& b, const torch:
   } else {
     fallback = torch::fmin(torch::fmin(a, b), c);
   }
-  return torch::where(a.eq(b) | a.eq(c), a, torch::where(b.eq(c), b, fallback));
+  auto agree = [&](const torch::Tensor& x, const torch::Tensor& y) {
+    return tolerance.defined() ? x.eq(y) | (x - y).abs().le(tolerance) : x.eq(y);
+  };
+  return torch::where(agree(a, b) | agree(a, c), a, torch::where(agree(b, c), b, fallback));
 }
 
 VoteImpl::VoteImpl(std::string mode) : mode_(std::move(mode)) {
@@ -51,12 +55,20 @@ torch::Tensor VoteImpl::forward(const torch::Tensor& x) {
 
 torch::nn::AnyModule VoteImpl::copy_structure() const { return torch::nn::AnyModule(Vote(mode_)); }
 
-EdacImpl::EdacImpl(torch::Tensor dup, torch::Tensor lo, torch::Tensor hi, int copies, bool zero_outside)
+EdacImpl::EdacImpl(torch::Tensor dup, torch::Tensor lo, torch::Tensor hi, int copies, bool zero_outside,
+                   torch::Tensor agreement)
     : copies_(copies), zero_outside_(zero_outside) {
   if (copies < 2 || copies > 3) throw ConfigError("edac: copies must be 2 or 3");
   dup_ = register_buffer("duplicated", dup.to(torch::kLong));
   lo_ = register_buffer("lower", lo.to(torch::kFloat));
   hi_ = register_buffer("upper", hi.to(torch::kFloat));
+  if (copies == 2) {
+    agreement = torch::empty({0});  // only the vote of three copies uses it
+  } else {
+    if (!agreement.defined()) agreement = torch::zeros_like(lo_);
+    if (agreement.numel() != lo_.numel()) throw ConfigError("edac: one agreement tolerance per channel expected");
+  }
+  agreement_ = register_buffer("agreement", agreement.to(torch::kFloat).clone());
 }
 
 torch::Tensor EdacImpl::forward(const torch::Tensor& input) {
@@ -75,7 +87,7 @@ torch::Tensor EdacImpl::forward(const torch::Tensor& input) {
   torch::Tensor a = main.index_select(1, dup_), b = x.narrow(1, c, d);
   torch::Tensor fixed;
   if (copies_ == 3) {
-    fixed = vote3(a, b, x.narrow(1, c + d, d), /*median=*/false);
+    fixed = vote3(a, b, x.narrow(1, c + d, d), /*median=*/false, channel_view(agreement_.index_select(0, dup_), dims));
     last_extra_ops += 3 * d * spatial;
   } else {
     torch::Tensor dlo = channel_view(lo_.index_select(0, dup_), dims),
@@ -91,7 +103,7 @@ torch::Tensor EdacImpl::forward(const torch::Tensor& input) {
 }
 
 torch::nn::AnyModule EdacImpl::copy_structure() const {
-  return torch::nn::AnyModule(Edac(dup_.clone(), lo_.clone(), hi_.clone(), copies_, zero_outside_));
+  return torch::nn::AnyModule(Edac(dup_.clone(), lo_.clone(), hi_.clone(), copies_, zero_outside_, agreement_.clone()));
 }
 
 }  // namespace faultscape

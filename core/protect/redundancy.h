@@ -24,9 +24,15 @@ TORCH_MODULE(Replicate);
 
 // Element-wise vote of three values: a value two replicas agree on wins; when all three differ,
 // "median" takes the middle one, "min" the smallest (the hardening paper's voter). NaN never agrees.
-torch::Tensor vote3(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, bool median);
+// Two values agree when equal or at most `tolerance` apart (broadcast; undefined = exact): replicas
+// computed as part of a wider layer may differ from the original in the last bits, and without
+// the tolerance "min" would then pick a replica stuck low over two good ones.
+torch::Tensor vote3(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, bool median,
+                    const torch::Tensor& tolerance = {});
 
-// Splits its input into three equal parts along dim 1 and votes.
+// Splits its input into three equal parts along dim 1 and votes exactly: TMR's replicas are separate
+// layers of the original's shape on the same input, so they compute bit-identical values by
+// construction (the same kernel on the same shapes).
 class VoteImpl : public torch::nn::Module, public CopyableModule, public CheckerOps {
  public:
   explicit VoteImpl(std::string mode);  // "median" | "min"
@@ -44,18 +50,23 @@ TORCH_MODULE(Vote);
 // channel (copies == 2) keeps the copy that lies inside its detection interval [lo, hi] (a NaN
 // copy is outside; both inside and different: the one of smaller magnitude, as a harmful fp32
 // flip mostly grows a value; none inside: 0); with copies == 3 the three
-// copies are voted (triplication + voter, "min" when all differ). A non-duplicated value outside
-// its interval becomes 0 when zero_outside (plain duplication without intervals otherwise).
+// copies are voted (triplication + voter, "min" when all differ), copies within the channel's
+// `agreement` tolerance counting as equal (they are computed in one widened layer, so they may
+// differ from the original in the last bits; see rounding_tolerance in protect/profile.h).
+// A non-duplicated value outside its interval becomes 0 when zero_outside (plain duplication
+// without intervals otherwise).
 class EdacImpl : public torch::nn::Module, public CopyableModule, public CheckerOps {
  public:
-  EdacImpl(torch::Tensor dup, torch::Tensor lo, torch::Tensor hi, int copies, bool zero_outside);
+  // agreement: per channel (C values); undefined = exact agreement.
+  EdacImpl(torch::Tensor dup, torch::Tensor lo, torch::Tensor hi, int copies, bool zero_outside,
+           torch::Tensor agreement = {});
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::AnyModule copy_structure() const override;
   int64_t channels() const { return lo_.size(0); }
   int64_t duplicated() const { return dup_.size(0); }
 
  private:
-  torch::Tensor dup_, lo_, hi_;
+  torch::Tensor dup_, lo_, hi_, agreement_;
   int copies_;
   bool zero_outside_;
 };

@@ -18,10 +18,20 @@ namespace faultscape {
 
 // What a scheme may profile on: training images (their first spec.profile_images are used) and
 // their labels (undefined unless a scheme measures accuracy).
+// Inside a residual block (protect/block_paths.h), images are the path's inputs, and `whole` is
+// the network the path is part of with `whole_images` its inputs (for effects on the logits).
 struct ProfileData {
   torch::Tensor images;
   torch::Tensor labels;
+  Network whole{nullptr};
+  torch::Tensor whole_images;
 };
+
+// How a scheme reaches the layers of residual blocks (models/path_block.h): applied to each
+// block's main path and shortcut like to a network of their own (Inside), or to the block stage
+// as a whole (Whole: tmr triplicates it, qbound shrinks every quantizer in it), by the scheme
+// itself (Own: replicate ranks the layers inside blocks with the others), or not (None).
+enum class BlockReach { Inside, Whole, Own, None };
 
 class Scheme {
  public:
@@ -35,6 +45,7 @@ class Scheme {
   // The protected network (its own copy of every tensor); details receives what was done.
   virtual Network apply(const Network& net, const ProtectionSpec& spec, const ProfileData& profile,
                         nlohmann::json& details) const = 0;
+  virtual BlockReach block_reach() const { return BlockReach::Inside; }
 };
 
 // The scheme called `name`, or nullptr.

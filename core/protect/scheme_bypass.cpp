@@ -37,6 +37,8 @@ class BypassScheme : public Scheme {
 
   void write(const ProtectionSpec&, nlohmann::json&) const override {}
 
+  BlockReach block_reach() const override { return BlockReach::None; }
+
   Network apply(const Network& net, const ProtectionSpec& spec, const ProfileData&,
                 nlohmann::json& details) const override {
     Network src = net;

@@ -40,6 +40,8 @@ class TmrScheme : public Scheme {
     out["vote"] = params_of<TmrParams>(spec).vote;
   }
 
+  BlockReach block_reach() const override { return BlockReach::Whole; }
+
   Network apply(const Network& net, const ProtectionSpec& spec, const ProfileData&,
                 nlohmann::json& details) const override {
     std::vector<bool> on = targets(net, spec, false);

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "protect/abft.h"
+#include "protect/block_paths.h"
 #include "protect/scheme.h"
 
 namespace faultscape {
@@ -13,7 +14,11 @@ Network apply_scheme(const Network& net, const ProtectionSpec& spec, const torch
   const Scheme* scheme = find_scheme(spec.scheme);
   if (!scheme || !spec.params) throw ConfigError(spec.path + ".scheme: unknown scheme \"" + spec.scheme + "\"");
   details = spec.to_json();
-  Network out = scheme->apply(net, spec, ProfileData{images, labels}, details);
+  ProfileData data{images, labels, Network(nullptr), torch::Tensor()};
+  // Layers inside residual blocks first; the scheme then protects the other stages as before.
+  Network src =
+      scheme->block_reach() == BlockReach::Inside ? protect_inside_blocks(net, *scheme, spec, data, details) : net;
+  Network out = scheme->apply(src, spec, data, details);
   out->eval();
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "models/module_copy.h"
+#include "protect/scheme.h"
 #include "quant/quant_layers.h"
 
 namespace faultscape {
@@ -21,25 +22,38 @@ size_t group_end(const Network& net, size_t i) {
   return j;
 }
 
+bool is_logits(const Network& net, size_t i) { return i + 1 == net->size() && net->num_classes() > 0; }
+
 std::vector<bool> targets(const Network& net, const ProtectionSpec& spec, bool skip_last) {
+  const Scheme* scheme = find_scheme(spec.scheme);
+  const BlockReach reach = scheme ? scheme->block_reach() : BlockReach::None;
   std::vector<bool> on(net->size(), false);
-  const size_t last = net->size() - 1;
   if (spec.layers.empty()) {
-    for (size_t i = 0; i < net->size(); ++i) on[i] = is_layer(net->stage(i)) && !(skip_last && i == last);
+    for (size_t i = 0; i < net->size(); ++i) {
+      const Stage& s = net->stage(i);
+      const bool whole_block = s.kind == "block" && reach == BlockReach::Whole;
+      on[i] = (is_layer(s) || whole_block) && !(skip_last && is_logits(net, i));
+    }
     return on;
   }
   for (const auto& name : spec.layers) {
-    int i = net->stage_index(name);
-    if (i < 0) {
+    // "<block>.<layer>" names a layer inside a residual block (protect/block_paths.h checks it).
+    const size_t dot = name.find('.');
+    const int i = net->stage_index(name.substr(0, dot));
+    const bool inside = reach == BlockReach::Inside || reach == BlockReach::Own;
+    if (i >= 0 && net->stage(i).kind == "block" && inside) continue;
+    if (i < 0 || dot != std::string::npos) {
       std::string known;
       for (const auto& s : net->stages())
         if (s.kind != "check") known += (known.empty() ? "" : ", ") + s.name;
       throw ConfigError(spec.path + ".layers: no stage \"" + name + "\" in this model (stages: " + known + ")");
     }
     const Stage& s = net->stage(i);
-    if (s.kind == "check" || (spec.scheme != "tmr" && !is_layer(s)))
+    const bool allowed = is_layer(s) || (s.kind == "block" && reach == BlockReach::Whole) || spec.scheme == "tmr";
+    if (s.kind == "check" || !allowed)
       throw ConfigError(spec.path + ".layers: stage \"" + name + "\" is a " + s.kind + " stage; " + spec.scheme +
-                        " protects conv / linear stages");
+                        " protects conv / linear stages" +
+                        (reach == BlockReach::None ? "" : " and the layers inside residual blocks"));
     on[i] = true;
   }
   return on;

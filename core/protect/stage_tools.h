@@ -22,8 +22,13 @@ void copy_stage(Network& out, const Stage& s);
 // Index of the last stage of the group a layer heads: the layer and its checker stages.
 size_t group_end(const Network& net, size_t i);
 
-// Which stages a scheme protects: its "layers", or every conv / linear stage (but the last
-// one when skip_last). TMR may name any stage but a checker. Unknown names throw ConfigError.
+// Whether stage i is the logits layer: a network's last stage (a residual block's paths have none).
+bool is_logits(const Network& net, size_t i);
+
+// Which stages a scheme protects: its "layers", or every conv / linear stage (but the logits
+// when skip_last) and, for schemes that protect residual blocks whole, every block. TMR may name
+// any stage but a checker; names of blocks and "<block>.<layer>" are left to the schemes that
+// reach inside blocks (protect/block_paths.h). Unknown names throw ConfigError.
 std::vector<bool> targets(const Network& net, const ProtectionSpec& spec, bool skip_last);
 
 // The first n of the profiling images; ConfigError naming the scheme when there are none.
