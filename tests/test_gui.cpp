@@ -648,6 +648,7 @@ class TestGui : public QObject {
                             {"kind", "ber_sweep"},
                             {"summary",
                              {{"mean", (at_low + at_high) / 2},
+                              {"grid_point", {{"label", "tmr"}}},
                               {"protection", {{"overhead", {{"hardware_cost", cost}}}}},
                               {"points",
                                {{{"rate", 1e-5}, {"layer", "all"}, {"accuracy", {{"mean", at_low}}}},
@@ -658,7 +659,7 @@ class TestGui : public QObject {
     QCOMPARE(points[0].accuracy, 80.0);
     QCOMPARE(points[1].accuracy, 40.0);
     QCOMPARE(points[1].measure, QString("mean at BER 1e-04"));
-    QVERIFY(points[1].label.contains("at BER 1e-04"));
+    QVERIFY(points[1].label.contains("tmr at BER 1e-04"));  // the design point's protection
     QCOMPARE(widgets::rate_text(2.5e-5), QString("2.5e-05"));
 
     widgets::ParetoPlot plot;

@@ -127,6 +127,10 @@ QVector<ParetoPoint> pareto_points(const json& run) {
   const QString scheme =
       QString::fromStdString(run.value("config", json::object()).value("protection", json::array()).dump());
   base.label = run_label(run) + (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
+  // A design point of a protection grid names its protection in the summary only.
+  const json grid = summary.value("grid_point", json::object());
+  if (grid.is_object() && grid.contains("label") && grid["label"].is_string())
+    base.label += " " + QString::fromStdString(grid["label"].get<std::string>());
   QVector<ParetoPoint> out;
   if (kind == "stuck_sweep") {
     // Judged by the worst single fault (FAT paper, Fig. 9).
