@@ -707,6 +707,8 @@ class TestGui : public QObject {
     labels.removeAll(QString());
     QVERIFY2(labels.size() >= 2, qPrintable(labels.join(" ")));
     QCOMPARE(labels.removeDuplicates(), qsizetype{0});  // each tick label once ("10⁻⁵" not three times)
+    ber.set_series_title("one rate", "one rate tmr");   // a design point's run names its protection
+    QCOMPARE(ber.plot()->graph(3)->name(), QString("one rate tmr"));
     for (const char* name : {"fat_scatter", "heatmap", "pareto", "training"}) {
       std::unique_ptr<widgets::PlotView> view(widgets::make_figure(name));
       view->resize(600, 400);

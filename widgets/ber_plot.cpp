@@ -69,6 +69,13 @@ void BerPlot::set_show_trials(bool show) {
   schedule_replot();
 }
 
+void BerPlot::set_series_title(const QString& name, const QString& title) {
+  auto it = series_.find(name);
+  if (it == series_.end()) return;
+  it->mean->setName(title);
+  schedule_replot();
+}
+
 void BerPlot::add_point(const QString& name, const nlohmann::json& p) {
   const auto& acc = p.value("accuracy", nlohmann::json::object());
   const double rate = p.value("rate", 0.0);

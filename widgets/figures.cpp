@@ -70,6 +70,14 @@ double overhead_cost(const json& summary) {
 
 }  // namespace
 
+QString grid_point_label(const json& summary) {
+  // A design point of a protection grid names its protection in the summary only.
+  const json grid = summary.is_object() ? summary.value("grid_point", json::object()) : json::object();
+  return grid.is_object() && grid.contains("label") && grid["label"].is_string()
+             ? QString::fromStdString(grid["label"].get<std::string>())
+             : QString();
+}
+
 bool feed_run(PlotView* view, const json& run, const json& trials, const json& metrics) {
   const QString label = run_label(run);
   const json summary = run.value("summary", json());
@@ -107,6 +115,8 @@ bool feed_run(PlotView* view, const json& run, const json& trials, const json& m
     for (auto& [layer, list] : by_layer) b->add_trials(series(layer), list);
     if (summary.is_object())
       for (const auto& p : summary.value("points", json::array())) b->add_point(series(p.value("layer", "all")), p);
+    if (const QString point = grid_point_label(summary); !point.isEmpty())
+      b->set_series_title(series("all"), series("all") + " " + point);
     return !trials.empty();
   }
   if (auto* p = qobject_cast<ParetoPlot*>(view)) {
@@ -127,10 +137,7 @@ QVector<ParetoPoint> pareto_points(const json& run) {
   const QString scheme =
       QString::fromStdString(run.value("config", json::object()).value("protection", json::array()).dump());
   base.label = run_label(run) + (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
-  // A design point of a protection grid names its protection in the summary only.
-  const json grid = summary.value("grid_point", json::object());
-  if (grid.is_object() && grid.contains("label") && grid["label"].is_string())
-    base.label += " " + QString::fromStdString(grid["label"].get<std::string>());
+  if (const QString point = grid_point_label(summary); !point.isEmpty()) base.label += " " + point;
   QVector<ParetoPoint> out;
   if (kind == "stuck_sweep") {
     // Judged by the worst single fault (FAT paper, Fig. 9).

@@ -68,6 +68,10 @@ void LivePlots::on_results(RecordKind kind, const json& records) {
                   {"kind", c.value("kind", "")},
                   {"summary", c}};
       pareto->add_points(widgets::pareto_points(run));
+      if (const QString point = widgets::grid_point_label(c); !point.isEmpty()) {
+        const QString label = experiment_ + " #" + QString::number(c.value("run", 0LL));
+        ber->set_series_title(label, label + " " + point);
+      }
     }
   }
 }
