@@ -11,7 +11,12 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGuiApplication>
+#include <QHeaderView>
 #include <QMenu>
+#include <QMessageBox>
+#include <QScreen>
+#include <QSettings>
 #include <QPlainTextEdit>
 #include <QToolButton>
 #include <QLineEdit>
@@ -22,6 +27,10 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableWidget>
+
+#include <qcustomplot.h>
+
+#include <QSet>
 
 #include "ber_plot.h"
 #include "engine_bridge.h"
@@ -36,9 +45,11 @@
 #include "model_panel.h"
 #include "pareto_plot.h"
 #include "training_plot.h"
+#include "window_geometry.h"
 #include "project_document.h"
 #include "protection_editor.h"
 #include "results_browser.h"
+#include "no_project_page.h"
 #include "run_panel.h"
 #include "store/result_store.h"
 
@@ -52,11 +63,37 @@ const QString kTmp = QStringLiteral(FAULTSCAPE_TEST_TMP "/gui");
 
 QString default_project() { return QStringLiteral(FAULTSCAPE_SOURCE_DIR "/resources/default_project.json"); }
 
-// A window on the default project, with results going to a fresh directory.
-std::unique_ptr<MainWindow> open_default() {
+// A plain one-experiment project (a LeNet-5 that only trains) that the form tests start from.
+QString plain_project() {
+  const QString path = kTmp + "/plain.json";
+  QFile f(path);
+  if (!f.exists() && f.open(QIODevice::WriteOnly))
+    f.write(R"({"name": "default", "seed": 1, "threads": 0, "output_dir": "results",
+  "experiments": [{"name": "lenet5-fashion", "dataset": {"name": "fashion-mnist"},
+    "model": {"name": "lenet5", "weight_bits": "float", "act_bits": "float"},
+    "training": {"epochs": 3, "batch_size": 64, "optimizer": "adam", "lr": 0.001, "loss": "cross_entropy"}}]}
+)");
+  return path;
+}
+
+void write_file(const QString& path, const QByteArray& text) {
+  QFile f(path);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write(text);
+}
+
+// The window-modal message box named `name` that the window opened (non-blocking).
+QMessageBox* message_box(QWidget* window, const QString& name) {
+  for (QMessageBox* box : window->findChildren<QMessageBox*>(name))
+    if (box->isVisible()) return box;
+  return nullptr;
+}
+
+// A window on the plain project, with results going to a fresh directory.
+std::unique_ptr<MainWindow> open_plain() {
   auto w = std::make_unique<MainWindow>();
   w->set_confirm_close(false);
-  if (!w->open_project(default_project(), true)) return nullptr;
+  if (!w->open_project(plain_project(), true)) return nullptr;
   w->resize(1400, 900);
   w->show();
   return w;
@@ -116,7 +153,7 @@ class TestGui : public QObject {
   }
 
   void opens_default_project_with_model_table() {
-    auto w = open_default();
+    auto w = open_plain();
     QVERIFY(w);
     QCOMPARE(w->experiments()->list()->count(), 1);
     QCOMPARE(w->experiments()->current_name(), QString("lenet5-fashion"));
@@ -126,6 +163,17 @@ class TestGui : public QObject {
     // The stage table is measured by the worker thread.
     QTRY_VERIFY_WITH_TIMEOUT(w->model_panel()->stage_table()->rowCount() > 3, 20000);
     QCOMPARE(w->model_panel()->stage_table()->item(0, 0)->text(), QString("conv0"));
+    // No column is cut ("6×28…", "arameters"): each is as wide as its contents and header.
+    QTableWidget* stages = w->model_panel()->stage_table();
+    const QAbstractItemView* view = stages;
+    auto fits = [&] {
+      for (int c = 0; c < stages->columnCount(); ++c)
+        if (stages->columnWidth(c) <
+            std::max(view->sizeHintForColumn(c), stages->horizontalHeader()->sectionSizeHint(c)))
+          return false;
+      return true;
+    };
+    QTRY_VERIFY(fits());
     w->validate_now();
     QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
     // Epochs at 0 reads "use as is" and means exactly that to the engine.
@@ -139,7 +187,7 @@ class TestGui : public QObject {
   }
 
   void fault_edits_undo_redo_and_inline_errors() {
-    auto w = open_default();
+    auto w = open_plain();
     QVERIFY(w);
     JsonForm* faults = w->fault_panel()->fault_form();
     QVERIFY(!faults->isChecked());  // the default project has no fault model
@@ -188,7 +236,7 @@ class TestGui : public QObject {
   }
 
   void protection_editor_forms_undo_and_inline_problems() {
-    auto w = open_default();
+    auto w = open_plain();
     QVERIFY(w);
     ProjectDocument* doc = w->document();
     QUndoStack* stack = doc->undo_stack();
@@ -275,7 +323,7 @@ class TestGui : public QObject {
   // Every key of the protection and training tables, at its shown default, is accepted by the
   // engine: the forms offer exactly the project file's knobs, with defaults it agrees with.
   void form_tables_match_the_engine() {
-    auto w = open_default();
+    auto w = open_plain();
     QVERIFY(w);
     json project = w->document()->data();
     json& experiment = project["experiments"][0];
@@ -325,7 +373,7 @@ class TestGui : public QObject {
   }
 
   void campaign_grid_and_training_sections() {
-    auto w = open_default();
+    auto w = open_plain();
     QVERIFY(w);
     ProjectDocument* doc = w->document();
     // campaign.protection_grid is JSON text: unreadable text is refused inline, a grid is stored.
@@ -381,7 +429,7 @@ class TestGui : public QObject {
   }
 
   void file_picker_fills_a_path_field() {
-    auto w = open_default();
+    auto w = open_plain();
     QVERIFY(w);
     const QString model = kTmp + "/picked.pt";
     QFile f(model);
@@ -405,7 +453,7 @@ class TestGui : public QObject {
 
   void live_campaign_cancel_keeps_partial_results() {
     if (!QDir("/usr/share/datasets/fashion-mnist").exists()) QSKIP("Fashion-MNIST is not installed");
-    auto w = open_default();
+    auto w = open_plain();
     QVERIFY(w);
     ProjectDocument* doc = w->document();
     const QString out = kTmp + "/run";
@@ -434,6 +482,16 @@ class TestGui : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(w->run_panel()->progress_bar()->format().startsWith("stuck-sweep"), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(w->run_panel()->rate_text().contains("faults/s"), 10000);
     QVERIFY(w->run_panel()->eta_text().startsWith("ETA"));
+    QVERIFY(!w->results()->detail_text().startsWith("No results yet"));
+    // Closing during a run asks first; Cancel keeps the window and the run.
+    w->set_confirm_close(true);
+    QTimer::singleShot(200, [] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
+        box->button(QMessageBox::Cancel)->click();
+    });
+    QVERIFY(!w->close());
+    w->set_confirm_close(false);
+    QVERIFY(w->run_panel()->running());
     QTest::qWait(300);  // a little campaign time under the probe
     // Pause holds the engine between batches: no result arrives until resume.
     QTest::mouseClick(w->run_panel()->pause_button(), Qt::LeftButton);
@@ -551,8 +609,13 @@ class TestGui : public QObject {
 
   void pareto_front_and_dominated_toggle() {
     using widgets::ParetoPoint;
-    QVector<ParetoPoint> pts = {{"a", 1, 1.0, 60}, {"b", 2, 3.0, 90}, {"c", 3, 2.0, 55},
-                                {"d", 4, 2.0, 80}, {"e", 5, 3.0, 90}, {"f", 6, 4.0, 85}};
+    auto point = [](const QString& label, qint64 run, double cost, double accuracy) {
+      ParetoPoint p;
+      p.label = label, p.run = run, p.cost = cost, p.accuracy = accuracy;
+      return p;
+    };
+    QVector<ParetoPoint> pts = {point("a", 1, 1.0, 60), point("b", 2, 3.0, 90), point("c", 3, 2.0, 55),
+                                point("d", 4, 2.0, 80), point("e", 5, 3.0, 90), point("f", 6, 4.0, 85)};
     QVector<int> front = widgets::pareto_front(pts);
     QCOMPARE(front, (QVector<int>{0, 3, 1, 4}));  // c and f are dominated; b and e tie
     widgets::ParetoPlot plot;
@@ -571,9 +634,251 @@ class TestGui : public QObject {
     QCOMPARE(p.accuracy, 71.5);
     QCOMPARE(p.cost, 1.25);
     nlohmann::json ber = {{"id", 8}, {"kind", "ber_sweep"}, {"summary", {{"min", 10.0}, {"mean", 60.0}}}};
-    QVERIFY(widgets::pareto_point(ber, &p));
+    QVERIFY(widgets::pareto_point(ber, &p));  // an older summary without per-rate points: its mean
     QCOMPARE(p.accuracy, 60.0);
     QCOMPARE(p.cost, 1.0);
+    QCOMPARE(p.measure, QString("mean over a BER sweep's rates"));
+  }
+
+  // A BER sweep gives one Pareto point per rate; the figure plots one measure at a time, chosen
+  // above it, and the accuracy axis names it.
+  void pareto_one_point_per_rate_and_measure_choice() {
+    auto ber_run = [](qint64 id, double cost, double at_low, double at_high) {
+      return nlohmann::json{{"id", id},
+                            {"kind", "ber_sweep"},
+                            {"summary",
+                             {{"mean", (at_low + at_high) / 2},
+                              {"grid_point", {{"label", "tmr"}}},
+                              {"protection", {{"overhead", {{"hardware_cost", cost}}}}},
+                              {"points",
+                               {{{"rate", 1e-5}, {"layer", "all"}, {"accuracy", {{"mean", at_low}}}},
+                                {{"rate", 1e-4}, {"layer", "all"}, {"accuracy", {{"mean", at_high}}}}}}}}};
+    };
+    const QVector<widgets::ParetoPoint> points = widgets::pareto_points(ber_run(8, 1.0, 80, 40));
+    QCOMPARE(points.size(), 2);
+    QCOMPARE(points[0].accuracy, 80.0);
+    QCOMPARE(points[1].accuracy, 40.0);
+    QCOMPARE(points[1].measure, QString("mean at BER 1e-04"));
+    QVERIFY(points[1].label.contains("tmr at BER 1e-04"));  // the design point's protection
+    QCOMPARE(widgets::rate_text(2.5e-5), QString("2.5e-05"));
+
+    widgets::ParetoPlot plot;
+    plot.resize(600, 400);
+    plot.show();
+    const nlohmann::json stuck = {{"id", 7}, {"kind", "stuck_sweep"}, {"summary", {{"min", 71.5}, {"mean", 80.0}}}};
+    plot.add_points(widgets::pareto_points(stuck));
+    QCOMPARE(plot.measure(), QString("worst single stuck-at fault"));
+    plot.add_points(points);
+    plot.add_points(widgets::pareto_points(ber_run(9, 3.0, 82, 75)));
+    QCOMPARE(plot.measures(), QStringList({"worst single stuck-at fault", "mean at BER 1e-05", "mean at BER 1e-04"}));
+    // Not chosen yet: the measure with the most points (the highest rate of equals).
+    QCOMPARE(plot.measure(), QString("mean at BER 1e-04"));
+    QCOMPARE(plot.point_count(), 2);
+    QVERIFY(plot.plot()->yAxis->label().contains("mean at BER 1e-04"));
+    widgets::CsvTable table = plot.table();
+    QCOMPARE(table.rows.size(), 2);
+    QCOMPARE(table.rows[0][2], QString("mean at BER 1e-04"));
+    // The user picks the stuck-at worst case: one point, the axis says so, and new runs keep it.
+    auto* box = plot.findChild<QComboBox*>("pareto_measure");
+    QVERIFY(box && box->isEnabled());
+    box->setCurrentIndex(0);
+    Q_EMIT box->activated(0);
+    QCOMPARE(plot.measure(), QString("worst single stuck-at fault"));
+    QCOMPARE(plot.point_count(), 1);
+    QVERIFY(plot.plot()->yAxis->label().contains("stuck-at"));
+    plot.add_points(widgets::pareto_points(ber_run(10, 2.0, 81, 60)));
+    QCOMPARE(plot.measure(), QString("worst single stuck-at fault"));
+    plot.clear();
+    QCOMPARE(plot.measures(), QStringList());
+    QCOMPARE(plot.point_count(), 0);
+  }
+
+  void ber_axis_ticks_and_empty_legends() {
+    widgets::BerPlot ber;
+    ber.resize(700, 500);
+    ber.show();
+    QTRY_VERIFY(ber.replots() > 0);
+    QVERIFY(!ber.plot()->legend->visible());  // nothing plotted: no blank legend box
+    QVERIFY(ber.empty_text().contains("ber_sweep"));
+    ber.add_point("one rate", {{"rate", 1e-5}, {"trials", 10}, {"accuracy", {{"mean", 70.0}, {"ci95", 1.0}}}});
+    QTRY_VERIFY(ber.plot()->legend->visible());
+    ber.plot()->replot();
+    QStringList labels = ber.plot()->xAxis->tickVectorLabels();
+    labels.removeAll(QString());
+    QVERIFY2(labels.size() >= 2, qPrintable(labels.join(" ")));
+    QCOMPARE(labels.removeDuplicates(), qsizetype{0});  // each tick label once ("10⁻⁵" not three times)
+    ber.set_series_title("one rate", "one rate tmr");   // a design point's run names its protection
+    QCOMPARE(ber.plot()->graph(3)->name(), QString("one rate tmr"));
+    for (const char* name : {"fat_scatter", "heatmap", "pareto", "training"}) {
+      std::unique_ptr<widgets::PlotView> view(widgets::make_figure(name));
+      view->resize(600, 400);
+      view->show();
+      QTRY_VERIFY(view->replots() > 0);
+      QVERIFY2(!view->plot()->legend->visible(), name);
+      QVERIFY2(view->empty_text().contains("sweep") || view->empty_text().contains("Start"), name);  // what fills it
+    }
+  }
+
+  void training_axes_after_one_epoch_and_batch_progress() {
+    widgets::TrainingPlot plot;
+    plot.resize(600, 400);
+    plot.show();
+    plot.show_progress(120, 938, "epoch 1/2");
+    QVERIFY2(plot.empty_text().contains("batch 120 of 938"), qPrintable(plot.empty_text()));
+    plot.add_epoch({{"epoch", 1}, {"loss", 0.6}, {"train_accuracy", 78.0}, {"test_accuracy", 82.0}});
+    QTRY_COMPARE(plot.point_count(), 1);
+    QTRY_VERIFY(plot.plot()->yAxis->range().upper < 1.0);  // the default range is 0-5
+    const QCPRange loss = plot.plot()->yAxis->range(), acc = plot.plot()->yAxis2->range();
+    // Loss from 0, the single value inside with room above: no marker on the border.
+    QCOMPARE(loss.lower, 0.0);
+    QVERIFY(loss.upper > 0.62 && loss.upper < 1.0);
+    QVERIFY(acc.lower >= 0 && acc.lower < 77 && acc.upper > 83 && acc.upper <= 101);
+    const QCPRange epochs = plot.plot()->xAxis->range();
+    QVERIFY(epochs.lower < 0.9 && epochs.upper > 1.1);
+  }
+
+  void run_panel_units_pause_and_end() {
+    RunPanel panel;
+    panel.on_started("x", QString());
+    panel.on_progress("ber-sweep", 10, 100, 2.0, "rate 1/3");
+    QVERIFY2(panel.rate_text().endsWith("trials/s"), qPrintable(panel.rate_text()));
+    QVERIFY(panel.eta_text().startsWith("ETA"));
+    panel.on_progress("stuck-sweep", 10, 100, 2.0, "");
+    QVERIFY(panel.rate_text().endsWith("faults/s"));
+    panel.pause_button()->click();
+    QVERIFY2(panel.progress_bar()->format().startsWith("paused"), qPrintable(panel.progress_bar()->format()));
+    panel.pause_button()->click();
+    QCOMPARE(panel.progress_bar()->format(), QString("stuck-sweep: 10 / 100"));
+    panel.on_ended("cancelled");
+    QVERIFY(panel.rate_text().isEmpty());
+    QVERIFY(panel.eta_text().isEmpty());
+    QVERIFY(panel.start_button()->isEnabled() && panel.run_all_button()->isEnabled());
+  }
+
+  // An unreadable project: the dialog gives the reader's line and column, and the project open
+  // before stays open (no form of values from no project); with none open, the window says so
+  // and Start explains why it does nothing.
+  void invalid_project_keeps_the_open_one() {
+    const QString bad = kTmp + "/broken.json";
+    write_file(bad, "{\n  \"name\": \"broken\",\n  \"seed\": 1,,\n  \"experiments\": []\n}\n");
+    auto w = open_plain();
+    QVERIFY(w);
+    const json before = w->document()->data();
+    QVERIFY(!w->open_project(bad));
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY(box = message_box(w.get(), "open_error"));
+    QVERIFY2(box->text().contains("line 3, column 13"), qPrintable(box->text()));
+    QVERIFY(box->text().contains("broken.json"));
+    QVERIFY(box->text().contains("stays open"));
+    box->button(QMessageBox::Ok)->click();
+    QVERIFY(w->has_project());
+    QCOMPARE(w->document()->data(), before);
+    QCOMPARE(w->document()->path(), plain_project());
+    QCOMPARE(w->experiments()->current_name(), QString("lenet5-fashion"));
+
+    MainWindow fresh;
+    fresh.set_confirm_close(false);
+    QVERIFY(!fresh.open_project(bad, true));
+    QVERIFY(!fresh.has_project());
+    QVERIFY(fresh.no_project_page()->text().contains("line 3, column 13"));
+    QVERIFY(!fresh.experiments()->isEnabled());
+    fresh.start_run();
+    QTRY_VERIFY(message_box(&fresh, "start_refused"));
+    QVERIFY(!fresh.run_panel()->running());
+    message_box(&fresh, "start_refused")->button(QMessageBox::Ok)->click();
+    // The page's New project button opens a real, runnable project.
+    fresh.no_project_page()->findChild<QPushButton*>("new_project")->click();
+    QVERIFY(fresh.has_project());
+    QCOMPARE(fresh.experiments()->current_name(), QString("experiment-1"));
+  }
+
+  void first_launch_fits_the_screen_then_remembers() {
+    QSettings().remove("window");
+    const QRect screen = QGuiApplication::primaryScreen()->availableGeometry();
+    QCOMPARE(first_launch_geometry(QRect(0, 0, 1600, 1000)), QRect(80, 50, 1440, 900));
+    QSize chosen;
+    {
+      MainWindow w;
+      w.set_confirm_close(false);
+      QVERIFY2(w.width() >= screen.width() * 8 / 10 && w.height() >= screen.height() * 8 / 10,
+               qPrintable(
+                   QString("%1x%2 on %3x%4").arg(w.width()).arg(w.height()).arg(screen.width()).arg(screen.height())));
+      w.show();
+      w.resize(w.width() - 40, w.height() - 30);
+      chosen = w.size();
+      QVERIFY(w.close());
+    }
+    MainWindow again;
+    QCOMPARE(again.size(), chosen);
+  }
+
+  void unknown_keys_can_be_removed_from_the_forms() {
+    auto w = open_plain();
+    QVERIFY(w);
+    ProjectDocument* doc = w->document();
+    doc->set("/experiments/0/typo", 1);
+    doc->set("/experiments/0/model/colour", "red");
+    w->validate_now();
+    JsonForm* experiment = w->model_panel()->forms()[0];
+    JsonForm* model = w->model_panel()->forms()[1];
+    QCOMPARE(experiment->unknown_keys(), QStringList{"typo"});
+    QCOMPARE(model->unknown_keys(), QStringList{"colour"});
+    QVERIFY(!experiment->remove_unknown_button()->isHidden());
+    experiment->remove_unknown_button()->click();
+    QVERIFY(!doc->value("/experiments/0").contains("typo"));
+    model->remove_unknown_button()->click();
+    QVERIFY(!doc->value("/experiments/0/model").contains("colour"));
+    w->validate_now();
+    QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
+    QVERIFY(model->remove_unknown_button()->isHidden());
+    doc->undo_stack()->undo();  // one step brings the key back
+    QCOMPARE(doc->value("/experiments/0/model/colour"), json("red"));
+  }
+
+  // The project a new user sees first: valid, and its experiments fill every figure (training, a
+  // stuck-at channel sweep for the scatter and heat map, a BER sweep over a protection grid for the
+  // BER and Pareto views). Its run time is measured with the CLI (README).
+  void default_project_fills_every_figure() {
+    auto w = std::make_unique<MainWindow>();
+    w->set_confirm_close(false);
+    QVERIFY(w->open_project(default_project(), true));
+    w->validate_now();
+    QVERIFY2(w->problems().isEmpty(), qPrintable(w->problems().join("\n")));
+    QSet<QString> figures;
+    for (const auto& e : w->document()->data()["experiments"]) {
+      const json campaign = e.value("campaign", json::object());
+      const std::string kind = campaign.value("kind", "golden");
+      if (kind == "stuck_sweep" && e.value("faults", json::object()).value("granularity", "") == "channel")
+        figures << "fat_scatter"
+                << "heatmap"
+                << "pareto";
+      if (kind == "ber_sweep")
+        figures << "ber"
+                << "pareto";
+      if (kind == "ber_sweep" && campaign.contains("protection_grid")) figures << "pareto_costs";
+      if (e.value("training", json::object()).value("epochs", 0) > 0) figures << "training";
+    }
+    QCOMPARE(figures, (QSet<QString>{"training", "fat_scatter", "heatmap", "ber", "pareto", "pareto_costs"}));
+    // The first experiment, the one Start runs, already fills a campaign figure.
+    QVERIFY(w->document()->data()["experiments"][0].contains("campaign"));
+  }
+
+  void results_tab_and_training_while_a_run_starts() {
+    auto w = open_plain();
+    QVERIFY(w);
+    w->document()->set("/output_dir", (kTmp + "/nothing_yet").toStdString());
+    QVERIFY(w->results()->detail_text().startsWith("No results yet"));
+    w->results()->set_running(true);
+    QVERIFY2(w->results()->detail_text().startsWith("A run is going"), qPrintable(w->results()->detail_text()));
+    w->results()->set_running(false);
+    QVERIFY(w->results()->detail_text().startsWith("No results yet"));
+    // Per-batch progress of the first epoch, then the idle text once the run ends.
+    w->plots()->begin("lenet5-fashion");
+    w->plots()->on_progress("train", 3, 10, 1.0, "epoch 1/1");
+    QVERIFY2(w->plots()->training->empty_text().contains("batch 3 of 10"),
+             qPrintable(w->plots()->training->empty_text()));
+    w->plots()->end();
+    QVERIFY(w->plots()->training->empty_text().startsWith("No epochs yet"));
   }
 };
 

@@ -4,6 +4,7 @@
 
 #include <QCheckBox>
 #include <QVBoxLayout>
+#include <cmath>
 
 #include "palette.h"
 
@@ -21,7 +22,9 @@ BerPlot::BerPlot(QWidget* parent) : PlotView(tr("Accuracy vs fault rate"), paren
   box->setToolTip(tr("Every Monte Carlo trial as a faint dot behind the mean and its 95 % confidence band"));
   connect(box, &QCheckBox::toggled, this, &BerPlot::set_show_trials);
   layout_box()->insertWidget(0, box);
-  set_empty_text(tr("No BER trials yet: run a campaign of kind ber_sweep"));
+  set_empty_text(
+      tr("No BER trials yet: an experiment whose campaign is a ber_sweep fills this\n"
+         "(Faults & campaign tab; Run all, Ctrl+F5, runs every experiment)"));
 }
 
 BerPlot::Series& BerPlot::series(const QString& name) {
@@ -63,6 +66,13 @@ void BerPlot::clear() {
 void BerPlot::set_show_trials(bool show) {
   show_trials_ = show;
   for (Series& s : series_) s.dots->setVisible(show);
+  schedule_replot();
+}
+
+void BerPlot::set_series_title(const QString& name, const QString& title) {
+  auto it = series_.find(name);
+  if (it == series_.end()) return;
+  it->mean->setName(title);
   schedule_replot();
 }
 
@@ -119,7 +129,11 @@ void BerPlot::refresh() {
       any = true;
     }
   }
-  if (any) plot()->xAxis->setRange(lo_rate / 2, hi_rate * 2);
+  // Whole decades around the rates: the log ticker then puts its ticks (and labels) on powers of
+  // ten only, never several "10⁻⁵" on a narrow range.
+  if (any)
+    plot()->xAxis->setRange(std::pow(10.0, std::floor(std::log10(lo_rate) - 0.3)),
+                            std::pow(10.0, std::ceil(std::log10(hi_rate) + 0.3)));
   plot()->yAxis->setRange(0, 101);
 }
 

@@ -27,6 +27,8 @@ class BerPlot : public PlotView {
   // Individual trials: {"params": {"rate", ...}, "accuracy"}.
   void add_trials(const QString& series, const nlohmann::json& trials);
   void set_show_trials(bool show);
+  // The legend text of a series (a design point's run gets its protection: "... #4 tmr").
+  void set_series_title(const QString& series, const QString& title);
 
  protected:
   void refresh() override;

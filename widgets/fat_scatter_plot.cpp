@@ -13,7 +13,9 @@ FatScatterPlot::FatScatterPlot(QWidget* parent) : PlotView(tr("Error-free vs fau
   diagonal_->point2->setCoords(100, 100);
   diagonal_->setPen(QPen(muted_color(), 1, Qt::DashLine));
   plot()->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignLeft | Qt::AlignTop);
-  set_empty_text(tr("No stuck-sweep trials yet: run a campaign of kind stuck_sweep"));
+  set_empty_text(
+      tr("No stuck-at trials yet: an experiment whose campaign is a stuck_sweep fills this,\n"
+         "one point per layer (its worst and best accuracy under one stuck fault)"));
 }
 
 FatScatterPlot::Series& FatScatterPlot::series(const QString& name) {

@@ -53,17 +53,30 @@ json epochs_from_metrics(const json& metrics) {
   return out;
 }
 
-double mean_accuracy(const json& summary) {
-  if (summary.contains("mean") && summary["mean"].is_number()) return summary["mean"].get<double>();
-  if (summary.contains("points") && !summary["points"].empty()) {
-    double sum = 0;
-    for (const auto& p : summary["points"]) sum += p["accuracy"].value("mean", 0.0);
-    return sum / summary["points"].size();
-  }
-  return summary.value("accuracy", -1.0);
+double number_or(const json& j, const char* key, double fallback) {
+  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+}
+
+// The protection's hardware cost recorded in a campaign summary; 1 (unprotected) when none.
+double overhead_cost(const json& summary) {
+  // Campaign summaries of protected networks hold it under protection.overhead.
+  json overhead = summary.value("overhead", json::object());
+  if (overhead.empty() && summary.contains("protection") && summary["protection"].is_object())
+    overhead = summary["protection"].value("overhead", json::object());
+  for (const char* key : {"hardware_cost", "cost", "params_ratio"})
+    if (overhead.is_object() && overhead.contains(key) && overhead[key].is_number()) return overhead[key].get<double>();
+  return 1;
 }
 
 }  // namespace
+
+QString grid_point_label(const json& summary) {
+  // A design point of a protection grid names its protection in the summary only.
+  const json grid = summary.is_object() ? summary.value("grid_point", json::object()) : json::object();
+  return grid.is_object() && grid.contains("label") && grid["label"].is_string()
+             ? QString::fromStdString(grid["label"].get<std::string>())
+             : QString();
+}
 
 bool feed_run(PlotView* view, const json& run, const json& trials, const json& metrics) {
   const QString label = run_label(run);
@@ -102,45 +115,65 @@ bool feed_run(PlotView* view, const json& run, const json& trials, const json& m
     for (auto& [layer, list] : by_layer) b->add_trials(series(layer), list);
     if (summary.is_object())
       for (const auto& p : summary.value("points", json::array())) b->add_point(series(p.value("layer", "all")), p);
+    if (const QString point = grid_point_label(summary); !point.isEmpty())
+      b->set_series_title(series("all"), series("all") + " " + point);
     return !trials.empty();
   }
   if (auto* p = qobject_cast<ParetoPlot*>(view)) {
-    ParetoPoint pt;
-    if (!pareto_point(run, &pt)) return false;
-    p->add_points({pt});
-    return true;
+    const QVector<ParetoPoint> points = pareto_points(run);
+    p->add_points(points);
+    return !points.isEmpty();
   }
   return false;
 }
 
-bool pareto_point(const json& run, ParetoPoint* out) {
+QVector<ParetoPoint> pareto_points(const json& run) {
   const json summary = run.value("summary", json());
   const std::string kind = run.value("kind", "");
-  if (!summary.is_object() || (kind != "stuck_sweep" && kind != "ber_sweep")) return false;
-  // Stuck-at sweeps are judged by their worst single fault (FAT paper, Fig. 9); BER sweeps by the
-  // mean over their trials.
-  const double acc = kind == "stuck_sweep" && summary.contains("min") && summary["min"].is_number()
-                         ? summary["min"].get<double>()
-                         : mean_accuracy(summary);
-  if (acc < 0) return false;
-  double cost = 1;
-  // Campaign summaries of protected networks hold it under protection.overhead.
-  json overhead = summary.value("overhead", json::object());
-  if (overhead.empty() && summary.contains("protection") && summary["protection"].is_object())
-    overhead = summary["protection"].value("overhead", json::object());
-  for (const char* key : {"hardware_cost", "cost", "params_ratio"})
-    if (overhead.contains(key) && overhead[key].is_number()) {
-      cost = overhead[key].get<double>();
-      break;
-    }
-  QString scheme =
+  if (!summary.is_object() || (kind != "stuck_sweep" && kind != "ber_sweep")) return {};
+  ParetoPoint base;
+  base.run = run.value("id", 0LL);
+  base.cost = overhead_cost(summary);
+  const QString scheme =
       QString::fromStdString(run.value("config", json::object()).value("protection", json::array()).dump());
-  out->label = run_label(run) + " " +
-               QString::fromStdString(kind == "stuck_sweep" ? "stuck_sweep (worst case)" : kind) +
-               (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
-  out->run = run.value("id", 0LL);
-  out->cost = cost;
-  out->accuracy = acc;
+  base.label = run_label(run) + (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
+  if (const QString point = grid_point_label(summary); !point.isEmpty()) base.label += " " + point;
+  QVector<ParetoPoint> out;
+  if (kind == "stuck_sweep") {
+    // Judged by the worst single fault (FAT paper, Fig. 9).
+    const double worst = number_or(summary, "min", number_or(summary, "mean", -1));
+    if (worst < 0) return {};
+    base.accuracy = worst;
+    base.measure = QObject::tr("worst single stuck-at fault");
+    base.label += QObject::tr(" stuck-at sweep");
+    out << base;
+    return out;
+  }
+  const json points = summary.value("points", json::array());
+  for (const auto& p : points.is_array() ? points : json::array()) {
+    // Per-layer groups of a per_layer sweep are not the network's accuracy under faults anywhere.
+    if (!p.is_object() || p.value("layer", "all") != "all") continue;
+    const double rate = number_or(p, "rate", 0), mean = number_or(p.value("accuracy", json()), "mean", -1);
+    if (rate <= 0 || mean < 0) continue;
+    ParetoPoint pt = base;
+    pt.accuracy = mean;
+    pt.rate = rate;
+    pt.measure = QObject::tr("mean at BER %1").arg(rate_text(rate));
+    pt.label += QObject::tr(" at BER %1").arg(rate_text(rate));
+    out << pt;
+  }
+  if (out.isEmpty() && number_or(summary, "mean", -1) >= 0) {  // an older summary: the mean over its rates
+    base.accuracy = number_or(summary, "mean", -1);
+    base.measure = QObject::tr("mean over a BER sweep's rates");
+    out << base;
+  }
+  return out;
+}
+
+bool pareto_point(const json& run, ParetoPoint* out) {
+  const QVector<ParetoPoint> points = pareto_points(run);
+  if (points.isEmpty()) return false;
+  *out = points.front();
   return true;
 }
 

@@ -26,11 +26,16 @@ QString run_label(const nlohmann::json& run);
 // Adds one run's data to a figure made by make_figure (a figure that cannot draw it is untouched).
 // Returns whether anything was added.
 bool feed_run(PlotView* view, const nlohmann::json& run, const nlohmann::json& trials, const nlohmann::json& metrics);
-// A finished campaign run as a Pareto point: accuracy = its mean accuracy under faults (a stuck-at
-// sweep: its worst case); cost =
-// summary.overhead.hardware_cost or summary.protection.overhead.hardware_cost (or .cost,
-// .params_ratio) when a protection recorded one, else 1
-// (unprotected). False for runs without a campaign summary.
+// The protection of a protection grid's design point ("tmr", "none", ...) from its campaign
+// summary; empty for other runs.
+QString grid_point_label(const nlohmann::json& summary);
+// A finished campaign run as Pareto points: a stuck-at sweep gives one, its worst case (FAT paper,
+// Fig. 9); a BER sweep one per rate, its mean accuracy at that rate (an older summary without
+// per-rate points: its mean over the rates). Cost = summary.overhead.hardware_cost or
+// summary.protection.overhead.hardware_cost (or .cost, .params_ratio) when a protection recorded
+// one, else 1 (unprotected). Empty for runs without a campaign summary.
+QVector<ParetoPoint> pareto_points(const nlohmann::json& run);
+// The first of pareto_points (false when there is none).
 bool pareto_point(const nlohmann::json& run, ParetoPoint* out);
 
 }  // namespace faultscape::widgets

@@ -24,7 +24,7 @@ QCPColorGradient viridis() {
 
 HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotView(tr("Layer x channel sensitivity"), parent) {
   style_plot(plot(), title(), tr("channel"), tr("layer"));
-  plot()->legend->setVisible(false);
+  set_legend_allowed(false);
   map_ = new QCPColorMap(plot()->xAxis, plot()->yAxis);
   map_->setName(tr("worst accuracy drop"));
   map_->setInterpolate(false);
@@ -40,7 +40,9 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotView(tr("Layer x channel sensiti
   plot()->yAxis->setRangeReversed(true);                                           // first layer on top
   dirty_ = true;                                                                   // the first redraw empties the map
   for (QCPAxis* a : {plot()->xAxis, plot()->yAxis}) a->grid()->setVisible(false);  // cells fill the rect
-  set_empty_text(tr("No channel stuck-at trials yet: run a stuck_sweep at channel granularity"));
+  set_empty_text(
+      tr("No channel stuck-at trials yet: a stuck_sweep with faults at channel granularity\n"
+         "fills this, one cell per channel of each layer (its worst accuracy drop)"));
 }
 
 void HeatmapPlot::clear() {

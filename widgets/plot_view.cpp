@@ -58,9 +58,22 @@ void PlotView::set_empty_text(const QString& text) {
   schedule_replot();
 }
 
+QString PlotView::empty_text() const { return empty_ ? empty_->text() : QString(); }
+
+void PlotView::set_legend_allowed(bool allowed) {
+  legend_allowed_ = allowed;
+  schedule_replot();
+}
+
+void PlotView::show_state() {
+  const bool empty = point_count() == 0;
+  if (empty_) empty_->setVisible(empty);
+  plot_->legend->setVisible(legend_allowed_ && !empty && plot_->legend->itemCount() > 0);
+}
+
 void PlotView::redraw_now() {
   refresh();
-  if (empty_) empty_->setVisible(point_count() == 0);
+  show_state();
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -92,7 +105,7 @@ void PlotView::show_hover(QMouseEvent* event) {
 
 QStringList PlotView::export_figure(const QString& base, const ExportOptions& o, QString* error) {
   refresh();
-  if (empty_) empty_->setVisible(point_count() == 0);
+  show_state();
   plot_->replot(QCustomPlot::rpImmediateRefresh);
   QDir().mkpath(QFileInfo(base).absolutePath());
   const QString pdf = base + ".pdf", png = base + ".png", csv = base + ".csv";
@@ -128,7 +141,7 @@ void style_plot(QCustomPlot* plot, const QString& title, const QString& x_label,
     a->grid()->setPen(QPen(QColor(220, 220, 220), 0, Qt::DotLine));
     a->grid()->setSubGridVisible(false);
   }
-  plot->legend->setVisible(true);
+  plot->legend->setVisible(false);  // shown once something is plotted (PlotView::show_state)
   plot->legend->setFont(QFont(plot->font().family(), 8));
   plot->legend->setBrush(QColor(255, 255, 255, 220));
   plot->legend->setBorderPen(QPen(QColor(200, 200, 200)));

@@ -40,6 +40,8 @@ class PlotView : public QWidget {
   // *error set.
   QStringList export_figure(const QString& base, const ExportOptions& options = {}, QString* error = nullptr);
   int replots() const { return replots_; }
+  // What the figure says while it is empty.
+  QString empty_text() const;
 
  public Q_SLOTS:
   // Marks the figure stale; the next timer tick (<= 25 Hz) pushes pending data and redraws.
@@ -58,9 +60,13 @@ class PlotView : public QWidget {
   QVBoxLayout* layout_box() const { return box_; }  // subclasses may add controls above the plot
   // What an empty figure says in its middle ("No stuck-sweep trials yet ...").
   void set_empty_text(const QString& text);
+  // A figure without a legend (the heat map has a colour scale instead). Others show theirs only
+  // once something is plotted: an empty figure has no blank legend box.
+  void set_legend_allowed(bool allowed);
 
  private:
   void redraw_now();
+  void show_state();  // the empty text or the legend, whichever applies now
   void show_hover(QMouseEvent* event);
 
   QString title_;
@@ -69,6 +75,7 @@ class PlotView : public QWidget {
   QTimer timer_;
   int replots_ = 0;
   QCPItemText* empty_ = nullptr;
+  bool legend_allowed_ = true;
 };
 
 // Common axis styling: title, labels, light grid, legend in a corner.

@@ -2,6 +2,9 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "palette.h"
 
 namespace faultscape::widgets {
@@ -9,6 +12,11 @@ namespace faultscape::widgets {
 TrainingPlot::TrainingPlot(QWidget* parent) : PlotView(tr("Training curves"), parent) {
   QCustomPlot* p = plot();
   style_plot(p, title(), tr("epoch"), tr("loss"));
+  // Epochs are whole numbers: ticks at integers (multiples of them for long runs).
+  auto epochs = QSharedPointer<QCPAxisTickerFixed>::create();
+  epochs->setTickStep(1);
+  epochs->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  p->xAxis->setTicker(epochs);
   p->yAxis2->setVisible(true);
   p->yAxis2->setLabel(tr("accuracy (%)"));
   auto make = [&](QCPAxis* value_axis, int color, const QString& name, QCPScatterStyle::ScatterShape shape) {
@@ -22,7 +30,21 @@ TrainingPlot::TrainingPlot(QWidget* parent) : PlotView(tr("Training curves"), pa
   train_ = make(p->yAxis2, 0, tr("train accuracy"), QCPScatterStyle::ssSquare);
   test_ = make(p->yAxis2, 2, tr("test accuracy"), QCPScatterStyle::ssDiamond);
   p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignBottom);
-  set_empty_text(tr("No epochs yet: training curves appear while a model trains"));
+  show_progress(0, 0, {});
+}
+
+void TrainingPlot::show_progress(qint64 done, qint64 total, const QString& message) {
+  if (total <= 0) {
+    set_empty_text(
+        tr("No epochs yet: Start (F5) trains the selected experiment's model;\n"
+           "its loss and accuracy appear here after each epoch"));
+    return;
+  }
+  set_empty_text(tr("Training, %1: batch %2 of %3 (%4 %)\nthe curves start when the first epoch ends")
+                     .arg(message)
+                     .arg(done)
+                     .arg(total)
+                     .arg(100.0 * done / total, 0, 'f', 0));
 }
 
 void TrainingPlot::clear() {
@@ -51,11 +73,20 @@ void TrainingPlot::refresh() {
   train_->data()->add(train, false);
   test_->data()->add(test, false);
   pushed_ = epochs_.size();
-  plot()->rescaleAxes();
+  // Explicit ranges, not rescaleAxes: a single epoch has no spread to scale from, and every marker
+  // must sit inside the axis rect. Loss from 0 (or its minimum) up; accuracy within 0-100 %.
+  double loss_lo = 0, loss_hi = 0, acc_lo = 100, acc_hi = 0;
+  for (const Epoch& e : epochs_) {
+    if (std::isfinite(e.loss)) loss_lo = std::min(loss_lo, e.loss), loss_hi = std::max(loss_hi, e.loss);
+    for (double v : {e.train, e.test})
+      if (std::isfinite(v)) acc_lo = std::min(acc_lo, v), acc_hi = std::max(acc_hi, v);
+  }
+  const double loss_pad = std::max(0.05, 0.12 * (loss_hi - loss_lo));
+  plot()->yAxis->setRange(loss_lo < 0 ? loss_lo - loss_pad : 0, loss_hi + loss_pad);
+  if (acc_hi < acc_lo) acc_lo = 0, acc_hi = 100;
+  const double acc_pad = std::max(2.0, 0.1 * (acc_hi - acc_lo));
+  plot()->yAxis2->setRange(std::max(0.0, acc_lo - acc_pad), std::min(100.0, acc_hi + acc_pad) + 1);
   plot()->xAxis->setRange(0.5, std::max(2.0, static_cast<double>(epochs_.size())) + 0.5);
-  plot()->xAxis->ticker()->setTickCount(std::min(10, std::max(2, static_cast<int>(epochs_.size()))));
-  plot()->yAxis->scaleRange(1.1, plot()->yAxis->range().center());
-  plot()->yAxis2->scaleRange(1.1, plot()->yAxis2->range().center());
 }
 
 QString TrainingPlot::hover_text(QCPAbstractPlottable* p, int index) const {

@@ -21,6 +21,9 @@ class TrainingPlot : public PlotView {
   int point_count() const override { return epochs_.size(); }
 
   void add_epoch(const nlohmann::json& record);
+  // While the first epoch trains (nothing to plot yet), how far it is, in the figure's middle;
+  // total <= 0 restores the idle text.
+  void show_progress(qint64 batches_done, qint64 batches_total, const QString& message);
 
  protected:
   void refresh() override;

@@ -23,6 +23,21 @@ QStringList validate_project(const nlohmann::json& doc) {
   return out;
 }
 
+bool read_project_document(const QString& path, nlohmann::json* doc, QString* error) {
+  try {
+    nlohmann::json j = read_project_json(path.toStdString());
+    if (!j.is_object()) {
+      *error = path + QStringLiteral(": not a project file (a JSON object is expected)");
+      return false;
+    }
+    *doc = std::move(j);
+    return true;
+  } catch (const std::exception& e) {
+    *error = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
 QStringList engine_protection_schemes() {
   QStringList names;
   for (const auto& n : faultscape::protection_schemes()) names << QString::fromStdString(n);

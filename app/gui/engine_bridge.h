@@ -13,6 +13,11 @@ namespace faultscape::gui {
 // Empty when valid.
 QStringList validate_project(const nlohmann::json& doc);
 
+// Reads a project file exactly as the CLI does (size limit, comments allowed, duplicate keys and
+// depth refused); false with the CLI's message in *error ("<path>: invalid JSON at line L,
+// column C: ...") when it cannot be read or is not a JSON object.
+bool read_project_document(const QString& path, nlohmann::json* doc, QString* error);
+
 QStringList zoo_model_names();  // the zoo plus "torchscript"
 QStringList dataset_names_list();
 QStringList engine_protection_schemes();  // the schemes the engine accepts in "protection"

@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QRegularExpressionValidator>
 #include <QSignalBlocker>
 #include <QSpinBox>
@@ -98,6 +99,12 @@ JsonForm::JsonForm(const QString& title, ProjectDocument* doc, std::vector<Field
   section_error_->setWordWrap(true);
   section_error_->hide();
   box->addWidget(section_error_);
+  remove_unknown_ = new QPushButton;
+  remove_unknown_->setObjectName("remove_unknown");
+  remove_unknown_->setToolTip(tr("Delete these keys from the project (undo brings them back)"));
+  remove_unknown_->hide();
+  connect(remove_unknown_, &QPushButton::clicked, this, &JsonForm::remove_unknown_keys);
+  box->addWidget(remove_unknown_, 0, Qt::AlignLeft);
   form_ = new QFormLayout;
   form_->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
   box->addLayout(form_);
@@ -379,7 +386,24 @@ int JsonForm::show_problems(const QStringList& problems) {
   }
   section_error_->setText(section.join("\n"));
   section_error_->setVisible(!section.isEmpty());
+  // "typo: unknown key (did you mean ...)" names a key of this very object (no '.' or '[').
+  unknown_keys_.clear();
+  for (const QString& p : section) {
+    const QString key = p.left(p.indexOf(':'));
+    if (p.indexOf(": unknown key") == key.size() && !key.contains('.') && !key.contains('[')) unknown_keys_ << key;
+  }
+  remove_unknown_->setText(tr("Remove unknown key(s): %1").arg(unknown_keys_.join(", ")));
+  remove_unknown_->setVisible(!unknown_keys_.isEmpty());
   return count;
+}
+
+void JsonForm::remove_unknown_keys() {
+  if (unknown_keys_.isEmpty()) return;
+  doc_->undo_stack()->beginMacro(tr("%1: remove unknown keys").arg(title()));
+  for (QString key : unknown_keys_) doc_->remove(base_ + "/" + key.replace("~", "~0").replace("/", "~1").toStdString());
+  doc_->undo_stack()->endMacro();
+  unknown_keys_.clear();
+  remove_unknown_->hide();
 }
 
 void JsonForm::show_row_errors(Row& r, const QStringList& engine) {

@@ -12,6 +12,7 @@
 class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 
 namespace faultscape::gui {
 
@@ -42,6 +43,11 @@ class JsonForm : public QGroupBox {
   void set_toggle(const nlohmann::json& on_value, bool remove_when_off);
   // Keys edited by forms of their own (training's "fault_aware"): their problems are not shown here.
   void set_nested(const QStringList& keys) { nested_ = keys; }
+  // Keys of this object the engine reported as unknown (a typo, a key of another version): the
+  // form has no field for them, so a button under the problems removes them (one undo step).
+  QStringList unknown_keys() const { return unknown_keys_; }
+  QPushButton* remove_unknown_button() const { return remove_unknown_; }
+  void remove_unknown_keys();
 
  private:
   struct Row {
@@ -71,6 +77,8 @@ class JsonForm : public QGroupBox {
   QStringList nested_;
   std::string base_;
   QLabel* section_error_;
+  QPushButton* remove_unknown_;
+  QStringList unknown_keys_;
   QFormLayout* form_;
   bool loading_ = false;
   bool bound_ = false;  // set_base called ("" is the document root)

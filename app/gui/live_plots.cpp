@@ -21,6 +21,15 @@ void LivePlots::begin(const QString& experiment) {
   fresh_training_ = fresh_heatmap_ = true;
 }
 
+void LivePlots::end() { training->show_progress(0, 0, {}); }
+
+void LivePlots::on_progress(const QString& phase, qint64 done, qint64 total, double, const QString& message) {
+  if (phase != "train") return;
+  if (fresh_training_) training->clear();  // a new model is training: the last curve is stale
+  fresh_training_ = false;
+  if (training->point_count() == 0) training->show_progress(done, total, message);
+}
+
 void LivePlots::on_results(RecordKind kind, const json& records) {
   if (records.empty()) return;
   if (kind == RecordKind::Epoch) {
@@ -58,8 +67,11 @@ void LivePlots::on_results(RecordKind kind, const json& records) {
                   {"experiment", experiment_.toStdString()},
                   {"kind", c.value("kind", "")},
                   {"summary", c}};
-      widgets::ParetoPoint pt;
-      if (widgets::pareto_point(run, &pt)) pareto->add_points({pt});
+      pareto->add_points(widgets::pareto_points(run));
+      if (const QString point = widgets::grid_point_label(c); !point.isEmpty()) {
+        const QString label = experiment_ + " #" + QString::number(c.value("run", 0LL));
+        ber->set_series_title(label, label + " " + point);
+      }
     }
   }
 }

@@ -32,10 +32,14 @@ class LivePlots : public QObject {
   // A new run of `experiment` starts: its first epoch / stuck trial replaces the training curve /
   // heat map of the previous run; scatter, BER and Pareto series accumulate.
   void begin(const QString& experiment);
+  // The run ended (finished, cancelled or failed): figures waiting for data say so again.
+  void end();
   qint64 points_received() const { return points_; }
 
  public Q_SLOTS:
   void on_results(faultscape::RecordKind kind, const nlohmann::json& records);
+  // Training's per-batch progress: the first epoch shows how far it is instead of "No epochs yet".
+  void on_progress(const QString& phase, qint64 done, qint64 total, double elapsed_s, const QString& message);
 
  Q_SIGNALS:
   // The figure that just received data ("training", "fat_scatter", "ber", ...), so the window

@@ -12,6 +12,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -27,6 +28,7 @@
 #include "json_form.h"
 #include "live_plots.h"
 #include "model_panel.h"
+#include "no_project_page.h"
 #include "pareto_plot.h"
 #include "project_document.h"
 #include "results_browser.h"
@@ -34,6 +36,7 @@
 #include "run_panel.h"
 #include "store/result_store.h"
 #include "training_plot.h"
+#include "window_geometry.h"
 
 namespace faultscape::gui {
 
@@ -73,9 +76,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ProjectD
   connect(doc_->undo_stack(), &QUndoStack::cleanChanged, this, &MainWindow::update_title);
   connect(experiments_, &ExperimentsPanel::current_changed, this, &MainWindow::experiment_selected);
 
-  QSettings s;
-  restoreGeometry(s.value("window/geometry").toByteArray());
-  restoreState(s.value("window/state").toByteArray());
+  restore_window(this);
+  set_has_project(false);
   update_recent_menu();
   statusBar()->showMessage(tr("Ready"));
 }
@@ -91,7 +93,13 @@ void MainWindow::add_view(const QString& name, const QString& title, QWidget* w)
 void MainWindow::build_views() {
   tabs_ = new QTabWidget;
   tabs_->setDocumentMode(true);
-  setCentralWidget(tabs_);
+  no_project_ = new NoProjectPage;
+  connect(no_project_, &NoProjectPage::new_requested, this, &MainWindow::new_project);
+  connect(no_project_, &NoProjectPage::open_requested, this, &MainWindow::open_dialog);
+  central_ = new QStackedWidget;
+  central_->addWidget(no_project_);
+  central_->addWidget(tabs_);
+  setCentralWidget(central_);
   model_ = new ModelPanel(doc_);
   faults_ = new FaultPanel(doc_);
   plots_ = new LivePlots(this);
@@ -127,6 +135,7 @@ void MainWindow::build_views() {
   bottom->setWidget(run_);
   addDockWidget(Qt::BottomDockWidgetArea, bottom);
   connect(run_, &RunPanel::start_requested, this, &MainWindow::start_run);
+  connect(run_, &RunPanel::run_all_requested, this, &MainWindow::start_all);
   connect(run_, &RunPanel::cancel_requested, this, &MainWindow::cancel_run);
   connect(run_, &RunPanel::pause_requested, this, [this](bool paused) { runs_->set_paused(paused); });
 }
@@ -184,6 +193,7 @@ void MainWindow::connect_worker() {
   connect(worker, &EngineWorker::progress, run_, &RunPanel::on_progress);
   connect(worker, &EngineWorker::log, run_, &RunPanel::append_log);
   connect(worker, &EngineWorker::results, plots_, &LivePlots::on_results);
+  connect(worker, &EngineWorker::progress, plots_, &LivePlots::on_progress);
   connect(worker, &EngineWorker::model_reused, this, &MainWindow::show_reused_training);
   connect(worker, &EngineWorker::started, this,
           [this](const QString&, const QString& db) { results_->set_database(db); });
@@ -191,6 +201,8 @@ void MainWindow::connect_worker() {
     if (how == "finished")
       statusBar()->showMessage(tr("Finished: accuracy %1 %").arg(out["evaluation"].value("accuracy", 0.0), 0, 'f', 2));
     run_->on_ended(how);
+    plots_->end();
+    results_->set_running(false);
     results_->refresh();
     if (how == "finished") {
       // Next experiment of the queue.
@@ -283,8 +295,34 @@ void MainWindow::request_summary() {
   runs_->summarize(doc_->data(), index, request);
 }
 
+bool MainWindow::has_project() const { return central_->currentWidget() == tabs_; }
+
+void MainWindow::set_has_project(bool on) {
+  central_->setCurrentWidget(on ? static_cast<QWidget*>(tabs_) : no_project_);
+  experiments_->setEnabled(on);
+}
+
+void MainWindow::show_message(const QString& object_name, const QString& title, const QString& text) {
+  auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->setObjectName(object_name);
+  box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  box->open();
+}
+
 void MainWindow::start_run() {
   if (runs_->running()) return;
+  // Never a silent no-op: say why nothing starts.
+  if (!has_project()) {
+    show_message("start_refused", tr("No project is open"),
+                 tr("Open a project (File ▸ Open) or create one (File ▸ New project) first."));
+    return;
+  }
+  if (experiments_->current_name().isEmpty()) {
+    show_message("start_refused", tr("No experiment selected"),
+                 tr("Select an experiment in the Project dock (or add one) first."));
+    return;
+  }
   validate_now();
   if (!problems_.isEmpty()) {
     auto* box = new QMessageBox(QMessageBox::Warning, tr("The project has problems"),
@@ -294,9 +332,9 @@ void MainWindow::start_run() {
     return;
   }
   const QString name = experiments_->current_name();
-  if (name.isEmpty()) return;
   plots_->begin(name);
   run_->on_started(name, QString());
+  results_->set_running(true);
   runs_->start(doc_->data(), doc_->path(), name, run_->retrain());
 }
 
@@ -346,18 +384,27 @@ void MainWindow::open_runs(const json& runs) {
 bool MainWindow::open_project(const QString& path, bool quiet) {
   QString error;
   if (!doc_->open(path, &error)) {
-    if (!quiet) QMessageBox::warning(this, tr("Cannot open project"), error);
+    const QString kept = has_project() ? tr("The project open before stays open.")
+                                       : tr("No project is open: create one (File ▸ New project) or open another.");
+    if (!has_project()) no_project_->set_reason(error);
+    if (!quiet) show_message("open_error", tr("Cannot open project"), error + "\n\n" + kept);
     return false;
   }
+  set_has_project(true);
   add_recent(QFileInfo(path).absoluteFilePath());
   experiments_->select(0);
   statusBar()->showMessage(tr("Opened %1").arg(path), 3000);
+  const int count = experiments_->names().size();
+  run_->append_log(
+      tr("opened %1: %n experiment(s); Start (F5) runs the selected one, Run all (Ctrl+F5) each in turn", "", count)
+          .arg(QFileInfo(path).fileName()));
   return true;
 }
 
 void MainWindow::new_project() {
   if (!maybe_save()) return;
   doc_->reset(new_project_json(), QString());
+  set_has_project(true);
   experiments_->select(0);
 }
 
@@ -428,14 +475,23 @@ void MainWindow::update_title() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (runs_->running() && confirm_close_) {
+    const auto answer = QMessageBox::question(
+        this, tr("A run is in progress"),
+        tr("Stop the run and quit? What it measured so far stays in the database, marked cancelled; "
+           "starting the experiment again resumes it."),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+  }
   if (!maybe_save()) {
     event->ignore();
     return;
   }
   runs_->cancel();
-  QSettings s;
-  s.setValue("window/geometry", saveGeometry());
-  s.setValue("window/state", saveState());
+  save_window(this);
   event->accept();
 }
 

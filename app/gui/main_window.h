@@ -9,6 +9,7 @@
 
 class QAction;
 class QMenu;
+class QStackedWidget;
 class QTabWidget;
 
 namespace faultscape::widgets {
@@ -22,6 +23,7 @@ class ExperimentsPanel;
 class FaultPanel;
 class LivePlots;
 class ModelPanel;
+class NoProjectPage;
 class ProjectDocument;
 class ResultsBrowser;
 class RunPanel;
@@ -32,8 +34,13 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  // Opens a project file; false (after a dialog unless quiet) when it cannot be read.
+  // Opens a project file; false when it cannot be read: a dialog (unless quiet) gives the reader's
+  // message (line and column of a JSON error) and the project open before stays open.
   bool open_project(const QString& path, bool quiet = false);
+  // Whether a project is open: false until the first successful open or New project; meanwhile
+  // the central area says so instead of showing forms bound to no project.
+  bool has_project() const;
+  NoProjectPage* no_project_page() const { return no_project_; }
   ProjectDocument* document() const { return doc_; }
   ExperimentsPanel* experiments() const { return experiments_; }
   ModelPanel* model_panel() const { return model_; }
@@ -50,7 +57,7 @@ class MainWindow : public QMainWindow {
   QStringList problems() const { return problems_; }
   // Where the current project's results go (<output_dir>/<name>.sqlite).
   QString database_path() const;
-  // Off in tests and screenshots: no "save changes?" question on close.
+  // Off in tests and screenshots: no "save changes?" or "stop the run?" question on close.
   void set_confirm_close(bool on) { confirm_close_ = on; }
 
  public Q_SLOTS:
@@ -83,6 +90,9 @@ class MainWindow : public QMainWindow {
   void open_runs(const nlohmann::json& runs);
   void show_reused_training(const QString& model_path);
   void add_view(const QString& name, const QString& title, QWidget* w);
+  void set_has_project(bool on);
+  // A window-modal message that does not block the caller (tests and screenshots keep running).
+  void show_message(const QString& object_name, const QString& title, const QString& text);
 
   ProjectDocument* doc_;
   RunController* runs_;
@@ -93,6 +103,8 @@ class MainWindow : public QMainWindow {
   LivePlots* plots_;
   ResultsBrowser* results_;
   QTabWidget* tabs_;
+  QStackedWidget* central_;
+  NoProjectPage* no_project_;
   QList<QPair<QString, QWidget*>> views_;
   QMenu* recent_menu_ = nullptr;
   QTimer validate_timer_, summary_timer_;

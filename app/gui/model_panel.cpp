@@ -7,6 +7,7 @@
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "engine_bridge.h"
 #include "json_form.h"
@@ -59,7 +60,9 @@ ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) 
 
   table_ = new QTableWidget(0, 5);
   table_->setHorizontalHeaderLabels({tr("stage"), tr("kind"), tr("output"), tr("parameters"), tr("MACs")});
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  // Columns as wide as their contents ("16×10×10", "parameters"), never cut; the last takes the rest.
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setStretchLastSection(true);
   table_->verticalHeader()->setVisible(false);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setToolTip(tr("Every stage output is an activation fault site, every parameter a weight fault site"));
@@ -127,6 +130,12 @@ void ModelPanel::show_summary(const nlohmann::json& s) {
     }
     ++row;
   }
+  // The splitter keeps the table at least this wide, so no column hides behind a scroll bar.
+  int needed = 2 * table_->frameWidth() + table_->verticalScrollBar()->sizeHint().width();
+  const QAbstractItemView* view = table_;  // sizeHintForColumn is public here, protected in QTableView
+  for (int c = 0; c < table_->columnCount(); ++c)
+    needed += std::max(view->sizeHintForColumn(c), table_->horizontalHeader()->sectionSizeHint(c));
+  table_->setMinimumWidth(needed);
   QStringList in;
   for (const auto& d : s.value("input_shape", nlohmann::json::array())) in << QString::number(d.get<qint64>());
   totals_->setText(tr("%1: input %2, %3 classes — %4 parameters, %5 MACs per image")

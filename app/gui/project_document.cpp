@@ -1,7 +1,8 @@
 #include "project_document.h"
 
-#include <QFile>
 #include <QSaveFile>
+
+#include "engine_bridge.h"
 
 namespace faultscape::gui {
 namespace {
@@ -89,16 +90,8 @@ void ProjectDocument::reset(const json& doc, const QString& path) {
 }
 
 bool ProjectDocument::open(const QString& path, QString* error) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) {
-    *error = path + ": " + f.errorString();
-    return false;
-  }
-  json doc = json::parse(f.readAll().toStdString(), nullptr, false, /*ignore_comments=*/true);
-  if (doc.is_discarded() || !doc.is_object()) {
-    *error = path + tr(": not a project file (a JSON object is expected)");
-    return false;
-  }
+  json doc;
+  if (!read_project_document(path, &doc, error)) return false;  // the document stays as it was
   reset(doc, path);
   return true;
 }

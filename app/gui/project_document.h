@@ -30,7 +30,8 @@ class ProjectDocument : public QObject {
 
   // Replaces the whole document (new / open); clears the undo history.
   void reset(const nlohmann::json& doc, const QString& path);
-  // Reads a project file (comments allowed); false with *error on failure.
+  // Reads a project file as the CLI does (comments allowed); false with the CLI's message (file,
+  // line and column of a JSON syntax error) in *error, the open document left untouched.
   bool open(const QString& path, QString* error);
   // Writes the document (indented JSON) atomically and marks it clean.
   bool save(const QString& path, QString* error);

@@ -130,6 +130,14 @@ void ResultsBrowser::set_database(const QString& path) {
   refresh();
 }
 
+void ResultsBrowser::set_running(bool running) {
+  if (running == running_) return;
+  running_ = running;
+  refresh();
+}
+
+QString ResultsBrowser::detail_text() const { return detail_->toPlainText(); }
+
 void ResultsBrowser::poll() {
   if (!follow_->isChecked() || db_.isEmpty() || change_stamp(db_) == last_change_) return;
   refresh();
@@ -142,7 +150,9 @@ void ResultsBrowser::refresh() {
   table_->setSortingEnabled(false);
   table_->setRowCount(0);
   if (db_.isEmpty() || !QFileInfo::exists(db_)) {
-    detail_->setPlainText(tr("No results yet: start an experiment (F5)."));
+    detail_->setPlainText(running_ ? tr("A run is going: its runs and trials appear here as they are written to "
+                                        "the database (the list follows it while Follow is ticked).")
+                                   : tr("No results yet: start an experiment (F5) or run them all (Ctrl+F5)."));
     return;
   }
   detail_->setPlainText(tr("Select a run to see its configuration and summary, two to compare them."));

@@ -27,6 +27,9 @@ class ResultsBrowser : public QWidget {
   QTableWidget* table() const { return table_; }
   int visible_rows() const;
   QCheckBox* follow() const { return follow_; }
+  // While a run is going, an empty database reads "being written", not "no results yet".
+  void set_running(bool running);
+  QString detail_text() const;
 
  public Q_SLOTS:
   void refresh();
@@ -45,6 +48,7 @@ class ResultsBrowser : public QWidget {
   QList<qint64> selected_ids() const;
 
   QString db_;
+  bool running_ = false;
   QString last_change_;  // size and modification times of the database and its log at the last read
   QLabel* path_;
   QLineEdit* filter_;

@@ -1,5 +1,6 @@
 // Start / cancel of the selected experiment, and how the running job is doing: phase, a progress
-// bar, the estimated time left and the rate (faults or batches per second), and the engine's log.
+// bar, the estimated time left and the rate (batches, faults or trials per second), and the
+// engine's log.
 #pragma once
 #include <QElapsedTimer>
 #include <QWidget>
@@ -23,6 +24,7 @@ class RunPanel : public QWidget {
   QString eta_text() const;
   QString log_text() const;
   QPushButton* start_button() const { return start_; }
+  QPushButton* run_all_button() const { return run_all_; }
   QPushButton* cancel_button() const { return cancel_; }
   QPushButton* pause_button() const { return pause_; }
 
@@ -36,14 +38,17 @@ class RunPanel : public QWidget {
 
  Q_SIGNALS:
   void start_requested();
+  void run_all_requested();
   void cancel_requested();
   void pause_requested(bool paused);
 
  private:
   void set_running(bool running);
+  void show_format();
 
   bool running_ = false;
-  QPushButton *start_, *cancel_, *pause_;
+  QPushButton *start_, *run_all_, *cancel_, *pause_;
+  QString format_;  // the progress bar's text, "paused — " prepended while paused
   QCheckBox* retrain_;
   QProgressBar* bar_;
   QLabel *phase_, *eta_, *rate_;
@@ -52,5 +57,8 @@ class RunPanel : public QWidget {
 
 // "1 h 02 min", "3 min 05 s", "12 s"
 QString duration_text(double seconds);
+// What a phase's progress counts per second: "batches/s" (train), "faults/s" (stuck-sweep: fault
+// instances), "trials/s" (ber-sweep).
+QString rate_unit(const QString& phase);
 
 }  // namespace faultscape::gui
