@@ -10,6 +10,9 @@
 // applied, and a full forward pass over every image. The naive rate is measured on an evenly
 // spaced sample of the faults (--naive-faults) and reported per fault; the ratio compares rates.
 // Networks are seeded, untrained zoo models: speed does not depend on the weights' values.
+// --device cuda: everything on that GPU (images moved once, networks and the naive copies there);
+// the rows then also report the device memory in use at the end (the driver's view: LibTorch's
+// cache included) and the fraction of the card's fp32 peak (--peak-tflops) the fast path reaches.
 // Prints a table and one JSON line (the last line).
 #include <torch/torch.h>
 
@@ -28,6 +31,7 @@
 #include "campaign/faulty_evaluator.h"
 #include "campaign/trial_recorder.h"
 #include "common/error.h"
+#include "runtime/device.h"
 #include "runtime/runtime.h"
 #include "data/dataset.h"
 #include "faults/activation_faults.h"
@@ -46,6 +50,8 @@ namespace {
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+int64_t g_batch = 0;  // --batch: images per pass (0: the campaign default)
+
 // CPU seconds of the whole process (all threads). On a shared machine wall time depends on what
 // else runs; CPU time at --threads 1 does not, so the CPU-time ratio is the robust one there.
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
@@ -58,7 +64,8 @@ struct Result {
   double fast_cpu_seconds = 0;
   double fast_inferences_per_second = 0;
   double fast_effective_gflops = 0;
-  int64_t naive_faults = 0;  // how many the naive way ran
+  double fast_executed_gflops = 0;  // the multiply-adds the fast path actually ran, per second
+  int64_t naive_faults = 0;         // how many the naive way ran
   double naive_seconds = 0;
   double naive_cpu_seconds = 0;
   double naive_inferences_per_second = 0;
@@ -73,6 +80,7 @@ struct Result {
             {"fast_seconds", fast_seconds},
             {"fast_faulty_inferences_per_second", fast_inferences_per_second},
             {"fast_effective_gflops", fast_effective_gflops},
+            {"fast_executed_gflops", fast_executed_gflops},
             {"naive_faults_measured", naive_faults},
             {"naive_seconds", naive_seconds},
             {"naive_faulty_inferences_per_second", naive_inferences_per_second},
@@ -93,6 +101,7 @@ Network make_network(const std::string& name, int bits, const Dataset& test, dou
   m.file = file;
   torch::manual_seed(1);
   Network net = build_network(m, test.image_shape(), test.num_classes);
+  net->to(compute_device());
   net->eval();
   return net;
 }
@@ -100,6 +109,7 @@ Network make_network(const std::string& name, int bits, const Dataset& test, dou
 // The naive model copy: a fresh network of the same architecture with every tensor copied.
 Network copy_network(Network& net, const Dataset& test) {
   Network copy = build_network(net->config(), test.image_shape(), test.num_classes);
+  copy->to(compute_device());
   torch::NoGradGuard no_grad;
   auto src = net->named_parameters(), dst = copy->named_parameters();
   for (const auto& p : src) dst[p.key()].copy_(p.value());
@@ -157,7 +167,8 @@ std::vector<TrialRow> run_fast(Result& r, Network& net, const Dataset& test, con
   TrialRecorder recorder(nullptr, 0, nullptr,
                          cfg.kind == "stuck_sweep" ? RecordKind::StuckTrial : RecordKind::BerTrial);
   CampaignIO io{recorder, nullptr, nullptr};
-  campaign(ev, f, cfg, io);
+  const nlohmann::json summary = campaign(ev, f, cfg, io);
+  r.fast_executed_gflops = summary.value("executed_gflops", 0.0);
   r.fast_seconds = since(t0);
   r.fast_cpu_seconds = cpu_seconds() - c0;
   std::vector<TrialRow> trials = recorder.all();
@@ -176,6 +187,7 @@ Result stuck_sweep(const std::string& label, Network net, const Dataset& test, i
   f.granularity = "channel";
   CampaignConfig cfg;
   cfg.kind = "stuck_sweep";
+  if (g_batch > 0) cfg.batch_size = g_batch;
   Result r;
   r.label = label;
   std::vector<TrialRow> trials = run_fast(r, net, test, f, cfg, run_stuck_sweep, full_macs);
@@ -214,6 +226,7 @@ Result ber_sweep(const std::string& name, Network net, const Dataset& test, doub
   cfg.kind = "ber_sweep";
   cfg.bers = {rate};
   cfg.trials = trials;
+  if (g_batch > 0) cfg.batch_size = g_batch;
   Result r;
   char label[64];
   std::snprintf(label, sizeof label, "ber %s fp32 %.0e", name.c_str(), rate);
@@ -260,17 +273,25 @@ int main(int argc, char** argv) {
   app.add_option("--trials", trials, "BER sweep trials");
   app.add_option("--ber", rate, "BER of the sweep");
   app.add_option("--data-path", data_path, "Fashion-MNIST directory");
+  std::string device_setting = "cpu";
+  double peak_tflops = 0;
+  app.add_option("--device", device_setting, "cpu (default), auto, cuda or cuda:N");
+  app.add_option("--batch", g_batch, "images per pass of the campaigns and the naive way (0: the campaign default)");
+  app.add_option("--peak-tflops", peak_tflops, "the device's fp32 peak, for the fraction reached (0: not printed)");
   app.add_option("--models", models,
                  "comma-separated rows to run: cnn (the imported TorchScript CNN), lenet5, cnv (W1A1), resnet20");
   CLI11_PARSE(app, argc, argv);
   try {
     tune_process();
     threads = set_threads(threads);
+    const c10::Device device = resolve_device(device_setting);
+    use_device(device);
     DatasetConfig dc;
     dc.path = data_path;
     dc.train_limit = 1;
     dc.test_limit = images;
     DatasetSplit data = load_dataset(dc);
+    data.test.images = data.test.images.to(device), data.test.labels = data.test.labels.to(device);
     std::vector<Result> results;
     auto wanted = [&](const char* name) { return models.find(name) != std::string::npos; };
     // The imported CNN: a TorchScript file generated like torch.jit.script exports nn layers.
@@ -297,7 +318,8 @@ int main(int argc, char** argv) {
                                   naive_faults / 4));
     std::filesystem::remove(script);
 
-    std::printf("campaign speed, %lld Fashion-MNIST images, %d threads\n", static_cast<long long>(images), threads);
+    std::printf("campaign speed, %lld Fashion-MNIST images, %d threads, device %s %s\n", static_cast<long long>(images),
+                threads, device.str().c_str(), device_name(device).c_str());
     std::printf("%-30s %7s %9s %12s %9s %12s %10s %8s %8s %6s\n", "campaign", "faults", "fast s", "fast inf/s",
                 "eff GF/s", "naive inf/s", "naive GF/s", "speedup", "cpu", "agree");
     nlohmann::json out = nlohmann::json::array();
@@ -308,7 +330,25 @@ int main(int argc, char** argv) {
                   r.disagreements == 0 ? "yes" : "NO");
       out.push_back(r.to_json());
     }
-    std::printf("%s\n", nlohmann::json{{"bench", "campaign"}, {"threads", threads}, {"results", out}}.dump().c_str());
+    nlohmann::json summary = {{"bench", "campaign"}, {"threads", threads}, {"device", device_record(device)},
+                              {"images", images},    {"batch", g_batch},   {"results", out}};
+    const DeviceMemory memory = device_memory(device);
+    if (memory.total > 0) {
+      summary["device_memory_used_mib"] = (memory.total - memory.free) >> 20;
+      summary["device_memory_total_mib"] = memory.total >> 20;
+      std::printf("device memory in use at the end: %lld of %lld MiB\n",
+                  static_cast<long long>((memory.total - memory.free) >> 20),
+                  static_cast<long long>(memory.total >> 20));
+    }
+    if (peak_tflops > 0) {
+      double best = 0;
+      for (const Result& r : results) best = std::max(best, r.fast_executed_gflops);
+      summary["peak_tflops"] = peak_tflops;
+      summary["best_executed_fraction_of_peak"] = best / (1000.0 * peak_tflops);
+      std::printf("campaign kernels: best executed GFLOP/s %.0f = %.2f %% of the %.1f TFLOP/s fp32 peak\n", best,
+                  100.0 * best / (1000.0 * peak_tflops), peak_tflops);
+    }
+    std::printf("%s\n", summary.dump().c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -5,6 +5,10 @@
 //   with FAT method 1 (every injection layer on, p = 0.1) and method 2 (one layer per epoch), the
 //   three interleaved round after round so that machine noise hits them alike; the ratio of the
 //   median ms/batch of each FAT method to SAT's is printed (the target: <= 1.15).
+// --device cuda (or cuda:N, auto): the same loop on a GPU, the training set moved there once; each
+//   step is timed to its completion on the device (synchronised), and the single-thread comparison
+//   is skipped. resnet20 and cnv-float (float cnv) are the rows compared with PyTorch's own loop
+//   (bench/gpu/reference.py) on the same card.
 // Every configuration runs with the requested thread count and, for comparison in the same
 // process, with one intra-op thread (the allocator tuning of tune_process() applies to both: it
 // cannot be undone honestly in-process). Prints a table and one JSON line (the last line).
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "runtime/device.h"
 #include "runtime/runtime.h"
 #include "data/dataset.h"
 #include "ftt/training_variants.h"
@@ -87,15 +92,19 @@ Measurement measure(const Config& c, const DatasetSplit& full, int threads, int6
   t.fault_aware = c.fault_aware;
   seed_everything(t.seed);
   Network net = build_network(c.model, data.train.image_shape(), data.train.num_classes);
+  const c10::Device device = compute_device();
+  net->to(device);
 
   std::vector<Clock::time_point> step_end;
   step_end.reserve(static_cast<size_t>(warmup + batches));
   TrainContext ctx;
   TrainingVariants variants(net, t);  // FAT's injection layers, exactly as a project run attaches them
   variants.install(ctx.hooks);
+  net->to(device);
   auto chained = ctx.hooks.after_step;
   ctx.hooks.after_step = [&, chained](Network& n) {
     if (chained) chained(n);
+    synchronize(device);  // a GPU step ends when its kernels have run, not when they are queued
     step_end.push_back(Clock::now());
   };
   TrainResult r = train_network(net, data, t, ctx);
@@ -180,7 +189,14 @@ int main(int argc, char** argv) {
   app.add_option("--batches", batches, "timed batches per configuration")->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "untimed batches before them")->check(CLI::NonNegativeNumber);
   app.add_option("--data-path", data_path, "Fashion-MNIST directory (default: the installed one)");
-  app.add_option("--only", only, "configurations to run: lenet5, cnv-w1a1, cnv-w2a2 (none: only the --fat comparison)");
+  std::string device_setting = "cpu";
+  app.add_option("--device", device_setting, "cpu (default), auto, cuda or cuda:N");
+  bool deterministic = false;
+  app.add_flag("--deterministic", deterministic,
+               "LibTorch's deterministic algorithms (the project's \"deterministic\")");
+  app.add_option("--only", only,
+                 "configurations to run: lenet5, cnv-w1a1, cnv-w2a2, cnv-float, resnet20 (none: only the --fat "
+                 "comparison)");
   app.add_flag("!--no-compare", compare, "skip the single-thread comparison");
   int fat_rounds = 0;
   double fat_width = 0.25;
@@ -190,14 +206,20 @@ int main(int argc, char** argv) {
 
   std::vector<Config> configs = {{"lenet5", model("lenet5", 0), 64, "cross_entropy"},
                                  {"cnv-w1a1", model("cnv", 1), 100, "squared_hinge"},
-                                 {"cnv-w2a2", model("cnv", 2), 100, "squared_hinge"}};
+                                 {"cnv-w2a2", model("cnv", 2), 100, "squared_hinge"},
+                                 {"cnv-float", model("cnv", 0), 100, "squared_hinge"},
+                                 {"resnet20", model("resnet20", 0), 128, "cross_entropy"}};
+  // Without --only: the rows measured before GPUs were in play (the CPU bench's usual set).
+  if (only.empty()) configs.resize(3);
   if (!only.empty()) {
     std::vector<Config> picked;
     for (const auto& c : configs)
       for (const auto& o : only)
         if (c.label == o) picked.push_back(c);
     if (picked.empty() && !(fat_rounds > 0 && only == std::vector<std::string>{"none"})) {
-      std::fprintf(stderr, "error: --only: no configuration named so (lenet5, cnv-w1a1, cnv-w2a2; none with --fat)\n");
+      std::fprintf(stderr,
+                   "error: --only: no configuration named so (lenet5, cnv-w1a1, cnv-w2a2, cnv-float, resnet20; none "
+                   "with --fat)\n");
       return 2;
     }
     configs = picked;
@@ -205,6 +227,9 @@ int main(int argc, char** argv) {
 
   try {
     const int tuned_threads = set_threads(threads);
+    const c10::Device device = resolve_device(device_setting);
+    use_device(device);
+    set_deterministic(deterministic);
     DatasetConfig dc;  // Fashion-MNIST, normalised
     dc.path = data_path;
     int64_t needed = 0;
@@ -214,6 +239,7 @@ int main(int argc, char** argv) {
     dc.test_limit = 1;
     auto load_start = Clock::now();
     DatasetSplit data = load_dataset(dc);
+    data.train.images = data.train.images.to(device), data.train.labels = data.train.labels.to(device);
     double load_s = std::chrono::duration<double>(Clock::now() - load_start).count();
 
     std::printf("Faultscape training throughput: %s, LibTorch %s, %d hardware threads\n", code_version().c_str(),
@@ -223,7 +249,8 @@ int main(int argc, char** argv) {
                 static_cast<long long>(warmup));
     std::printf("%-16s %6s %8s %8s %12s %12s\n", "config", "batch", "threads", "batches", "images/s", "ms/batch");
 
-    const bool do_compare = compare && tuned_threads > 1;
+    const bool do_compare = compare && tuned_threads > 1 && device.is_cpu();
+    if (!device.is_cpu()) std::printf("device %s (%s)\n", device.str().c_str(), device_name(device).c_str());
     nlohmann::json results = nlohmann::json::array();
     for (const auto& c : configs) {
       Measurement tuned = measure(c, data, tuned_threads, warmup, batches);
@@ -252,6 +279,7 @@ int main(int argc, char** argv) {
                         {"timed_batches", batches},
                         {"code_version", code_version()},
                         {"torch_version", torch_version()},
+                        {"device", device_record(device)},
                         {"results", results}};
     if (!fat.is_null()) j["fat_overhead"] = fat;
     std::printf("%s\n", j.dump().c_str());

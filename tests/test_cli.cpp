@@ -2,6 +2,7 @@
 // malformed and invalid project JSON, unknown model, missing dataset directory, an unwritable
 // model path) each exit non-zero with one "error: ..." line naming the problem and leave no run
 // marked complete; the happy paths of train --json and info --json.
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -211,6 +212,33 @@ class TestCli : public QObject {
     QVERIFY(none_complete(runs_of("out_nodata")));
     Result e = cli({"eval", "no-model.pt", "-q"});
     QVERIFY(check_error(e, {"no-model.pt"}));
+  }
+
+  // The device setting: an invalid one is refused by the option parser and the project reader; a
+  // GPU this machine does not have is refused before anything runs; "cpu" and "auto" run and the
+  // runs record where they computed.
+  void deviceSetting() {
+    Result bad = cli({"train", "--dataset", "synthetic", "--device", "gpu", "-q"});
+    QVERIFY(check_error(bad, {"--device", "gpu"}));
+    json doc = project("out_device_bad", json::object());
+    doc["device"] = "tpu";
+    write_text(dir_ / "device_bad.json", doc.dump(2));
+    QVERIFY(check_error(cli({"run", "device_bad.json", "-q"}), {"device_bad.json", "device", "tpu"}));
+    write_text(dir_ / "device.json", project("out_device", json::object()).dump(2));
+    if (!torch::cuda::is_available()) {
+      Result missing = cli({"run", "device.json", "--device", "cuda:0", "-q", "-o", "out_device_cuda"});
+      QVERIFY(check_error(missing, {"device", "cuda:0", "no CUDA GPU"}));
+      QVERIFY(!fs::exists(dir_ / "out_device_cuda" / "cli-test.sqlite"));
+    }
+    for (const char* setting : {"cpu", "auto"}) {
+      const std::string out = std::string("out_device_") + setting;
+      Result r = cli({"run", "device.json", "--device", setting, "-q", "-o", QString::fromStdString(out)});
+      QVERIFY2(r.exit_code == 0, qPrintable(r.describe()));
+      const std::vector<RunRow> runs = runs_of(out);
+      QVERIFY(!runs.empty());
+      const bool gpu = torch::cuda::is_available() && std::string(setting) == "auto";
+      for (const RunRow& run : runs) QCOMPARE(run.config.value("device", ""), std::string(gpu ? "cuda:0" : "cpu"));
+    }
   }
 
   // A failure after training began (the model cannot be saved): the train run is recorded as failed.

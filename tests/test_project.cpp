@@ -66,6 +66,8 @@ class TestProject : public QObject {
     QCOMPARE(p.name, std::string("default"));
     QCOMPARE(p.path, std::string("empty.json"));
     QCOMPARE(p.threads, 0);
+    QCOMPARE(p.device, std::string("auto"));
+    QVERIFY(!p.deterministic);
     QCOMPARE(p.seed, uint64_t(1));
     QCOMPARE(p.output_dir, std::string("results"));
     QVERIFY(p.experiments.empty());
@@ -196,6 +198,9 @@ class TestProject : public QObject {
       const QByteArray tag = QByteArray(pointer) + " = " + value;
       QTest::newRow(tag.constData()) << pointer << value << expected;
     };
+    row("/device", R"("gpu")", R"(device: expected "auto", "cpu", "cuda" or "cuda:N", got "gpu")");
+    row("/device", R"("cuda:x")", R"(device: expected "auto", "cpu", "cuda" or "cuda:N", got "cuda:x")");
+    row("/deterministic", "1", "deterministic: expected true or false, got 1");
     row("/experiments/1/model/weight_bits", "12",
         R"(experiments[1].model.weight_bits: expected 1-8 or "float", got 12)");
     row("/experiments/0/model/act_bits", R"("fp32")",

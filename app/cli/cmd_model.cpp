@@ -22,6 +22,7 @@
 #include "prune/stuck_ranking.h"
 #include "prune/vulnerability.h"
 #include "store/project_lock.h"
+#include "study/device_placement.h"
 #include "store/result_store.h"
 #include "cli/signals.h"
 #include "common/file_checks.h"
@@ -37,6 +38,8 @@ Project cli_project(const GlobalOptions& g) {
   p.path = "command line";
   p.output_dir = g.output_dir;
   p.threads = g.threads;
+  if (!g.device.empty()) p.device = g.device;
+  p.deterministic = g.deterministic;
   if (g.seed >= 0) p.seed = static_cast<uint64_t>(g.seed);
   return p;
 }
@@ -184,8 +187,12 @@ nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, 
     for (const auto& entry : std::filesystem::directory_iterator(dc.path, ec))
       inputs.push_back({entry.path().string(), "a dataset file"});
   check_output_path(o.save, "--save", inputs);
+  TerminalObserver observer(g.quiet);
+  const c10::Device device = choose_device(cli_project(g), &observer);
   DatasetSplit data = load_dataset(dc);
+  place_dataset(data, device, &observer);
   Network net = loaded.net;
+  net->to(device);
   nlohmann::json r = {{"command", "prune"}, {"model_path", model_file}};
   std::vector<std::string> layers = split_names(o.layers);
   if (o.correlate) r["correlation"] = correlate_vulnerability(net, data, layers, o.stuck_images, g.json);
@@ -196,7 +203,6 @@ nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, 
   pc.fine_tune.epochs = o.epochs;
   pc.fine_tune.lr = o.lr;
   pc.fine_tune.seed = g.seed >= 0 ? static_cast<uint64_t>(g.seed) : 1;
-  TerminalObserver observer(g.quiet);
   TrainContext ctx;
   ctx.observer = &observer;
   ctx.stop = &signal_stop_token();

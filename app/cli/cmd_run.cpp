@@ -12,6 +12,7 @@
 #include "cli/cmd_plot.h"
 #include "cli/commands.h"
 #include "cli/terminal_observer.h"
+#include "runtime/device.h"
 #include "runtime/runtime.h"
 #include "project/overrides.h"
 #include "project/project.h"
@@ -68,6 +69,9 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const RunO
   Project project = parse_project(document, o.project_file);
   if (output_dir_given) project.output_dir = g.output_dir;
   if (g.threads > 0) project.threads = g.threads;
+  if (!g.device.empty()) project.device = g.device;
+  if (g.deterministic) project.deterministic = true;
+  resolve_device(project.device);  // a GPU this machine lacks is refused before anything is written
   set_threads(project.threads);
   warn_threads(project.threads);
   std::vector<Experiment> selected;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "runtime/device.h"
 #include "runtime/runtime.h"
 
 namespace faultscape::cli {
@@ -29,6 +30,14 @@ void set_field(CLI::App& cmd, const std::string& flag, nlohmann::json& target, c
 void add_global_options(CLI::App& app, GlobalOptions& o) {
   app.add_option("--threads", o.threads, "LibTorch intra-op threads (0 = all cores, at most 1024)")
       ->check(CLI::Range(0, 1024));
+  app.add_option("--device", o.device,
+                 "where to compute: auto (CUDA when available, else the CPU), cpu, cuda or cuda:N "
+                 "(default: the project's \"device\", else auto)")
+      ->check([](const std::string& s) {
+        return valid_device_setting(s) ? std::string() : "expected auto, cpu, cuda or cuda:N, got \"" + s + "\"";
+      });
+  app.add_flag("--deterministic", o.deterministic,
+               "LibTorch's deterministic algorithms (slower on CUDA; the project's \"deterministic\")");
   app.add_option("--seed", o.seed, "seed for weights, shuffling and faults (default: the project's)");
   app.add_option("--output-dir,-o", o.output_dir, "directory for the results database, models and figures");
   app.add_flag("--json", o.json, "print the results as one JSON object on the last line of stdout");

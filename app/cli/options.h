@@ -8,8 +8,10 @@
 namespace faultscape::cli {
 
 struct GlobalOptions {
-  int threads = 0;      // 0 = all cores
-  long long seed = -1;  // -1 = from the project / default
+  int threads = 0;             // 0 = all cores
+  std::string device;          // "" = the project's (default "auto"); else auto | cpu | cuda | cuda:N
+  bool deterministic = false;  // also when the project does not ask for it
+  long long seed = -1;         // -1 = from the project / default
   std::string output_dir = "results";
   bool json = false;   // last line of stdout: one JSON object with the results
   bool quiet = false;  // no progress output

@@ -7,6 +7,10 @@
 #include "project/config_json.h"
 #include "project/project.h"
 #include "protect/protection_spec.h"
+#include "runtime/device.h"
+#include "runtime/runtime.h"
+
+#include <QObject>
 
 namespace faultscape::gui {
 
@@ -55,6 +59,24 @@ QStringList dataset_names_list() {
   QStringList names;
   for (const auto& n : dataset_names()) names << QString::fromStdString(n);
   return names;
+}
+
+QStringList device_choices_list() {
+  QStringList names;
+  for (const auto& n : device_choices()) names << QString::fromStdString(n);
+  return names;
+}
+
+QString detected_devices_text() {
+  QStringList gpus;
+  for (const auto& n : device_choices()) {
+    if (n.rfind("cuda:", 0) != 0) continue;
+    const std::string name = device_name(resolve_device(n));
+    gpus << QString::fromStdString(n + (name.empty() ? "" : " = " + name));
+  }
+  return gpus.isEmpty() ? QObject::tr("no CUDA GPU found (LibTorch %1): the CPU computes")
+                              .arg(QString::fromStdString(torch_version()))
+                        : QObject::tr("GPUs found: %1").arg(gpus.join(", "));
 }
 
 nlohmann::json engine_training_defaults() {

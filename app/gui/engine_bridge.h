@@ -20,6 +20,10 @@ bool read_project_document(const QString& path, nlohmann::json* doc, QString* er
 
 QStringList zoo_model_names();  // the zoo plus "torchscript"
 QStringList dataset_names_list();
+// The device settings this machine can run ("auto", "cpu", and "cuda", "cuda:0".. per GPU), and a
+// line naming the GPUs found ("cuda:0 = NVIDIA H100 80GB HBM3") or saying there is none.
+QStringList device_choices_list();
+QString detected_devices_text();
 QStringList engine_protection_schemes();  // the schemes the engine accepts in "protection"
 // The engine's defaults, as a project file would hold them, to check the forms' fallbacks against:
 // every optional training object switched on ({"fault_aware": {...}, "dropout": {...}, ...}), and

@@ -6,6 +6,7 @@
 #include <QRegularExpression>
 #include <QVBoxLayout>
 
+#include "engine_bridge.h"
 #include "json_form.h"
 #include "project_document.h"
 
@@ -32,7 +33,7 @@ ExperimentsPanel::ExperimentsPanel(ProjectDocument* doc, QWidget* parent) : QWid
   connect(button(tr("Remove"), tr("Remove the selected experiment (undoable)")), &QPushButton::clicked, this,
           &ExperimentsPanel::remove);
   box->addLayout(row);
-  project_ = new JsonForm(tr("Project"), doc, project_fields(), false);
+  project_ = new JsonForm(tr("Project"), doc, project_fields(device_choices_list(), detected_devices_text()), false);
   project_->set_base("");
   box->addWidget(project_);
   connect(list_, &QListWidget::currentRowChanged, this, &ExperimentsPanel::current_changed);

@@ -18,7 +18,7 @@ QStringList bit_choices() {
 
 }  // namespace
 
-std::vector<FieldSpec> project_fields() {
+std::vector<FieldSpec> project_fields(const QStringList& devices, const QString& detected) {
   return {
       {"name", tr("Project name"), T::Text, tr("Names the results database <output_dir>/<name>.sqlite"), "default"},
       {"seed", tr("Seed"), T::Seed, tr("Default seed of every experiment's dataset shuffling and training"), 1},
@@ -30,6 +30,12 @@ std::vector<FieldSpec> project_fields() {
        {},
        0,
        1024},
+      {"device", tr("Device"), T::Choice,
+       tr("Where training and campaigns compute: auto = the first CUDA GPU when there is one, else the CPU. ") +
+           detected,
+       "auto", devices},
+      {"deterministic", tr("Deterministic"), T::Bool,
+       tr("LibTorch's deterministic algorithms: the same bits run after run on a GPU, at some speed"), false},
       {"output_dir", tr("Output directory"), T::Directory,
        tr("Where the results database and trained models go (relative to the working directory)"), "results"},
   };

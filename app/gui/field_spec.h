@@ -37,7 +37,8 @@ struct FieldSpec {
 
 // Sections of an experiment and of the project root. Choice lists for models and datasets come
 // from the engine (engine_bridge.h) so they never drift from what it accepts.
-std::vector<FieldSpec> project_fields();
+// devices: the device settings this machine can run; detected: a line naming its GPUs.
+std::vector<FieldSpec> project_fields(const QStringList& devices, const QString& detected);
 std::vector<FieldSpec> dataset_fields(const QStringList& datasets);
 std::vector<FieldSpec> model_fields(const QStringList& models);
 std::vector<FieldSpec> training_fields();

@@ -118,14 +118,13 @@ TrialMetrics FaultyEvaluator::run_after(int stage, const std::function<torch::Te
 }
 
 TrialMetrics FaultyEvaluator::run_batches(const std::function<torch::Tensor(int64_t, int64_t)>& logits_of) {
-  std::vector<torch::Tensor> preds;
-  int64_t nonfinite = 0;
+  std::vector<torch::Tensor> preds, nonfinite;
   for (int64_t off = 0; off < images(); off += batch_size_) {
     torch::Tensor logits = logits_of(off, std::min(batch_size_, images() - off));
-    nonfinite += (~torch::isfinite(logits)).any(1).sum().item<int64_t>();
+    nonfinite.push_back((~torch::isfinite(logits)).any(1).sum());
     preds.push_back(logits.argmax(1));
   }
-  return score(torch::cat(preds), nonfinite);
+  return score_counts(torch::cat(preds), 0, torch::stack(nonfinite).sum());
 }
 
 TrialMetrics FaultyEvaluator::score(const torch::Tensor& predictions, int64_t nonfinite) const {
@@ -133,14 +132,23 @@ TrialMetrics FaultyEvaluator::score(const torch::Tensor& predictions, int64_t no
 }
 
 TrialMetrics FaultyEvaluator::score_slice(const torch::Tensor& p, int64_t offset, int64_t nonfinite) const {
+  return score_counts(p, offset, torch::full({}, nonfinite, torch::TensorOptions().dtype(torch::kLong)));
+}
+
+TrialMetrics FaultyEvaluator::score_counts(const torch::Tensor& p, int64_t offset,
+                                           const torch::Tensor& nonfinite) const {
   const int64_t n = p.size(0);
   torch::Tensor labels = labels_.narrow(0, offset, n), golden = golden_.narrow(0, offset, n);
-  torch::Tensor golden_ok = golden.eq(labels);
+  // The four counts come to the host in one copy (one synchronisation on a GPU).
+  torch::Tensor c = torch::stack({p.eq(labels).sum(), p.ne(golden).sum(), (golden.eq(labels) & p.ne(labels)).sum(),
+                                  nonfinite.to(p.device())})
+                        .cpu();
+  const int64_t* v = c.data_ptr<int64_t>();
   TrialMetrics m;
-  m.accuracy = 100.0 * p.eq(labels).sum().item<double>() / n;
-  m.sdc_rate = 100.0 * p.ne(golden).sum().item<double>() / n;
-  m.critical_sdc_rate = 100.0 * (golden_ok & p.ne(labels)).sum().item<double>() / n;
-  m.nonfinite = nonfinite;
+  m.accuracy = 100.0 * static_cast<double>(v[0]) / n;
+  m.sdc_rate = 100.0 * static_cast<double>(v[1]) / n;
+  m.critical_sdc_rate = 100.0 * static_cast<double>(v[2]) / n;
+  m.nonfinite = v[3];
   return m;
 }
 

@@ -50,6 +50,8 @@ class FaultyEvaluator {
   TrialMetrics score(const torch::Tensor& predictions, int64_t nonfinite) const;
   // Accuracy-only scoring of a prediction slice, for batched fault instances.
   TrialMetrics score_slice(const torch::Tensor& predictions, int64_t offset, int64_t nonfinite) const;
+  // The same with the non-finite count still a (0-dim) tensor on the predictions' device.
+  TrialMetrics score_counts(const torch::Tensor& predictions, int64_t offset, const torch::Tensor& nonfinite) const;
 
  private:
   int cached_at_or_before(int s) const;

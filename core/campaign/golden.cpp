@@ -6,7 +6,7 @@
 namespace faultscape {
 
 nlohmann::json run_golden(FaultyEvaluator& ev) {
-  torch::Tensor p = ev.golden_predictions().contiguous();
+  torch::Tensor p = ev.golden_predictions().cpu().contiguous();
   std::vector<int64_t> predictions(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + p.numel());
   return {
       {"kind", "golden"}, {"accuracy", ev.golden_accuracy()}, {"images", ev.images()}, {"predictions", predictions}};

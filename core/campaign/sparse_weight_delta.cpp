@@ -79,7 +79,7 @@ SparseWeightDelta::Change SparseWeightDelta::change_of(int stage) {
   c.outs = out_changed.nonzero().flatten();
   c.ins = changed.transpose(0, 1).flatten(1).any(1).nonzero().flatten();
   c.dw = dw.index_select(0, c.outs).index_select(1, c.ins);
-  c.db = db.defined() ? db.index_select(0, c.outs) : torch::zeros({c.outs.size(0)});
+  c.db = db.defined() ? db.index_select(0, c.outs) : torch::zeros({c.outs.size(0)}, dw.options());
   return c;
 }
 

@@ -19,6 +19,7 @@
 #include "faults/activation_faults.h"
 #include "faults/rng.h"
 #include "faults/sites.h"
+#include "runtime/device.h"
 
 namespace faultscape {
 namespace {
@@ -30,17 +31,25 @@ struct Instance {
   nlohmann::json params;
 };
 
+// The counts of k fault instances stacked along the batch dimension, summed over image chunks
+// where the logits are (a GPU sends them to the host once per chunk of faults, not per image batch).
 struct Tally {
-  int64_t correct = 0, sdc = 0, critical = 0, nonfinite = 0;
-  void add(const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& golden) {
-    torch::Tensor p = logits.argmax(1);
-    correct += p.eq(labels).sum().item<int64_t>();
-    sdc += p.ne(golden).sum().item<int64_t>();
-    critical += (golden.eq(labels) & p.ne(labels)).sum().item<int64_t>();
-    nonfinite += (~torch::isfinite(logits)).any(1).sum().item<int64_t>();
+  torch::Tensor counts;  // [4, k]: correct, SDC, critical SDC, non-finite
+  void add(const torch::Tensor& logits, int64_t k, const torch::Tensor& labels, const torch::Tensor& golden) {
+    const int64_t len = labels.size(0);
+    torch::Tensor l = logits.view({k, len, -1});
+    torch::Tensor p = l.argmax(2), y = labels.view({1, len}), g = golden.view({1, len});
+    torch::Tensor c =
+        torch::stack({p.eq(y).sum(1), p.ne(g).sum(1), (g.eq(y) & p.ne(y)).sum(1), (~torch::isfinite(l)).any(2).sum(1)});
+    counts = counts.defined() ? counts + c : c;
   }
-  TrialMetrics metrics(int64_t n) const {
-    return {100.0 * correct / n, 100.0 * sdc / n, 100.0 * critical / n, nonfinite};
+  std::vector<TrialMetrics> metrics(int64_t n) const {
+    torch::Tensor c = counts.cpu().contiguous();
+    auto a = c.accessor<int64_t, 2>();
+    std::vector<TrialMetrics> out;
+    for (int64_t j = 0; j < c.size(1); ++j)
+      out.push_back({100.0 * a[0][j] / n, 100.0 * a[1][j] / n, 100.0 * a[2][j] / n, a[3][j]});
+    return out;
   }
 };
 
@@ -103,6 +112,18 @@ std::vector<Instance> enumerate(FaultyEvaluator& ev, const std::vector<Activatio
   return out;
 }
 
+// Fault instances stacked per pass when the project leaves it open: about 2048 images per pass on
+// the CPU (larger passes gain nothing there); on a GPU as many as a quarter of its free memory holds,
+// counting three live copies of the widest stage output per image (input, output, a temporary).
+int default_fault_batch(const FaultyEvaluator& ev, int64_t chunk) {
+  const int64_t free = free_device_memory(ev.labels().device());
+  if (free <= 0) return static_cast<int>(std::max<int64_t>(1, 2048 / chunk));
+  int64_t widest = 1;
+  for (int64_t n : ev.output_numel()) widest = std::max(widest, n);
+  const int64_t per_instance = 3 * widest * 4 * chunk;
+  return static_cast<int>(std::clamp<int64_t>(free / 4 / per_instance, 1, 256));
+}
+
 }  // namespace
 
 nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const CampaignConfig& cfg, CampaignIO& io) {
@@ -119,7 +140,7 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
   CampaignLoop loop(io, "stuck-sweep", total, ev.images(), full_macs);
 
   const int64_t n = ev.images(), chunk = std::min(ev.batch_size(), n);
-  const int k_batch = cfg.fault_batch > 0 ? cfg.fault_batch : static_cast<int>(std::max<int64_t>(1, 2048 / chunk));
+  const int k_batch = cfg.fault_batch > 0 ? cfg.fault_batch : default_fault_batch(ev, chunk);
   const torch::Tensor& labels = ev.labels();
   const torch::Tensor& golden = ev.golden_predictions();
   const bool loopback = f.mapping == "loopback";
@@ -188,7 +209,7 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
     prepare_site(c.point);
     const int s = sites[c.point].stage;
     const size_t k = c.trials.size();
-    std::vector<Tally> tally(k);
+    Tally tally;
     for (int64_t off = 0; off < n; off += chunk) {
       const int64_t len = std::min(chunk, n - off);
       std::vector<torch::Tensor> stacked;
@@ -204,11 +225,11 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
       }
       torch::Tensor logits = delta ? ev.forward_from(delta->target() + 1, delta->take_output(), off)
                                    : ev.forward_from(s + 1, torch::cat(stacked), off);
-      for (size_t j = 0; j < k; ++j)
-        tally[j].add(logits.narrow(0, j * len, len), labels.narrow(0, off, len), golden.narrow(0, off, len));
+      tally.add(logits, static_cast<int64_t>(k), labels.narrow(0, off, len), golden.narrow(0, off, len));
     }
     ChunkResult out;
-    for (size_t j = 0; j < k; ++j) out.rows.push_back(row_of(instances[c.trials[j]], tally[j].metrics(n)));
+    const std::vector<TrialMetrics> metrics = tally.metrics(n);
+    for (size_t j = 0; j < k; ++j) out.rows.push_back(row_of(instances[c.trials[j]], metrics[j]));
     out.executed_macs = macs * n * static_cast<int64_t>(k);
     return out;
   };

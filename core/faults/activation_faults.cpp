@@ -6,6 +6,7 @@
 #include <climits>
 
 #include "faults/weight_faults.h"
+#include "faults/word_edits.h"
 
 namespace faultscape {
 
@@ -47,19 +48,28 @@ void ActivationFaultSet::apply(int stage, torch::Tensor& out, int64_t offset) co
   for (const auto& s : sites) {
     if (s.stage != stage) continue;
     if (noise_sigma > 0) {
+      // Drawn on the host generator and moved: the same noise on every device.
       auto gen = at::detail::createCPUGenerator(noise_seed ^ (static_cast<uint64_t>(stage) << 40) ^ offset);
-      out.add_(torch::randn(out.sizes(), gen, out.options()) * (noise_sigma * out.std().item<double>()));
+      torch::Tensor noise = torch::randn(out.sizes(), gen, torch::TensorOptions().dtype(out.scalar_type()));
+      out.add_(noise.to(out.device()) * (noise_sigma * out.std().item<double>()));
     }
     if (s.faults.empty()) continue;
     torch::Tensor flat = out.contiguous().view({batch, -1});
-    float* p = flat.data_ptr<float>();
     const int64_t per_image = flat.size(1);
     auto first = std::lower_bound(s.faults.begin(), s.faults.end(), offset,
                                   [](const ActivationElementFault& f, int64_t img) { return f.image < img; });
-    for (auto it = first; it != s.faults.end() && it->image < offset + batch; ++it) {
-      float& v = p[(it->image - offset) * per_image + it->element];
-      if (it->replace) v = it->value;
-      if (it->flip) v = s.format.flip(v, it->flip, s.scale);
+    if (out.is_cpu()) {
+      float* p = flat.data_ptr<float>();
+      for (auto it = first; it != s.faults.end() && it->image < offset + batch; ++it) {
+        float& v = p[(it->image - offset) * per_image + it->element];
+        if (it->replace) v = it->value;
+        if (it->flip) v = s.format.flip(v, it->flip, s.scale);
+      }
+    } else {  // the batch's words edited on the device (faults/word_edits.h), no copy to the host
+      std::vector<WordEdit> edits;
+      for (auto it = first; it != s.faults.end() && it->image < offset + batch; ++it)
+        edits.push_back({(it->image - offset) * per_image + it->element, it->flip, 0, 0, it->replace, it->value});
+      apply_word_edits(flat.view({-1}), merge_word_edits(std::move(edits)), s.format, s.scale);
     }
     if (!out.is_contiguous()) out.copy_(flat.view(out.sizes()));
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <map>
 
 namespace faultscape {
 namespace {
@@ -164,8 +165,15 @@ int64_t WeightFaultSet::bit_flips() const {
 }
 
 void WeightUndoLog::apply(const std::vector<WeightSite>& sites, const WeightFaultSet& set) {
+  // Host tensors are edited word by word; a device tensor gets all of a site's words in a few
+  // tensor operations on the device (faults/word_edits.h), bit for bit the same values.
+  std::map<int, std::vector<WordEdit>> on_device;
   for (const auto& f : set.faults) {
     const WeightSite& site = sites[f.site];
+    if (!site.tensor.is_cpu()) {
+      on_device[f.site].push_back({f.index, f.flip, f.ones, f.zeros, f.replace, f.value});
+      continue;
+    }
     float* p = site.tensor.data_ptr<float>() + f.index;
     entries_.push_back({f.site, f.index, *p});
     float v = f.replace ? f.value : *p;
@@ -173,14 +181,19 @@ void WeightUndoLog::apply(const std::vector<WeightSite>& sites, const WeightFaul
     if (f.ones || f.zeros) v = site.format.force(v, f.ones, f.zeros, site.scale);
     *p = v;
   }
+  for (auto& [s, edits] : on_device) {
+    const WeightSite& site = sites[s];
+    device_undo_.emplace_back(s, apply_word_edits(site.tensor.detach().view({-1}), edits, site.format, site.scale));
+  }
   if (set.noise_sigma > 0) {
     torch::NoGradGuard no_grad;
+    // Drawn on the host generator and moved: the same noise on every device.
     auto gen = at::detail::createCPUGenerator(set.noise_seed);
     for (size_t i = 0; i < sites.size(); ++i) {
       torch::Tensor t = sites[i].tensor;
       backups_.emplace_back(static_cast<int>(i), t.clone());
       double sigma = set.noise_sigma * (t.numel() > 1 ? t.std().item<double>() : t.abs().item<double>());
-      t.add_(torch::randn(t.sizes(), gen, t.options().requires_grad(false)) * sigma);
+      t.add_(torch::randn(t.sizes(), gen, torch::TensorOptions().dtype(t.scalar_type())).to(t.device()) * sigma);
     }
   }
 }
@@ -188,10 +201,13 @@ void WeightUndoLog::apply(const std::vector<WeightSite>& sites, const WeightFaul
 void WeightUndoLog::undo(const std::vector<WeightSite>& sites) {
   torch::NoGradGuard no_grad;
   for (auto it = backups_.rbegin(); it != backups_.rend(); ++it) sites[it->first].tensor.copy_(it->second);
+  for (auto it = device_undo_.rbegin(); it != device_undo_.rend(); ++it)
+    undo_word_edits(sites[it->first].tensor.detach().view({-1}), it->second);
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
     sites[it->site].tensor.data_ptr<float>()[it->index] = it->old;
   entries_.clear();
   backups_.clear();
+  device_undo_.clear();
 }
 
 }  // namespace faultscape

@@ -9,6 +9,7 @@
 
 #include "faults/fault_model.h"
 #include "faults/sites.h"
+#include "faults/word_edits.h"
 
 namespace faultscape {
 
@@ -44,7 +45,7 @@ class WeightUndoLog {
  public:
   void apply(const std::vector<WeightSite>& sites, const WeightFaultSet& set);
   void undo(const std::vector<WeightSite>& sites);
-  bool empty() const { return entries_.empty() && backups_.empty(); }
+  bool empty() const { return entries_.empty() && backups_.empty() && device_undo_.empty(); }
 
  private:
   struct Entry {
@@ -54,6 +55,7 @@ class WeightUndoLog {
   };
   std::vector<Entry> entries_;
   std::vector<std::pair<int, torch::Tensor>> backups_;  // whole tensors, for noise only
+  std::vector<std::pair<int, WordUndo>> device_undo_;   // sites on a device: their edited words
 };
 
 }  // namespace faultscape

@@ -1,4 +1,5 @@
 #include "ftt/threshold_training.h"
+#include "runtime/device.h"
 
 #include <torch/torch.h>
 
@@ -22,7 +23,7 @@ std::vector<int64_t> stage_channels(Network& net) {
   net->eval();
   std::vector<int64_t> shape = {2};
   shape.insert(shape.end(), net->input_shape().begin(), net->input_shape().end());
-  torch::Tensor x = torch::zeros(shape);
+  torch::Tensor x = torch::zeros(shape, torch::TensorOptions().device(module_device(*net)));
   std::vector<int64_t> out;
   for (size_t i = 0; i < net->size(); ++i) {
     x = net->forward_range(x, i, i + 1);
@@ -33,7 +34,7 @@ std::vector<int64_t> stage_channels(Network& net) {
 }
 
 nlohmann::json values(const torch::Tensor& t) {
-  torch::Tensor c = t.detach().to(torch::kDouble).contiguous();
+  torch::Tensor c = t.detach().to(torch::kCPU, torch::kDouble).contiguous();
   if (c.dim() == 0) return c.item<double>();
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }

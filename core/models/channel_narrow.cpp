@@ -1,4 +1,5 @@
 #include "models/channel_narrow.h"
+#include "runtime/device.h"
 
 #include <torch/torch.h>
 
@@ -65,7 +66,7 @@ void prune_stage_channels(Network& net, int stage, const std::vector<int64_t>& k
     throw ModelError(name + ": the stage after it is not a conv / linear layer that can be narrowed");
   if (consumer.conv && consumer.conv->conv->options.groups() != 1)
     throw ModelError(name + ": cannot narrow grouped convolution \"" + net->stage(next).name + "\"");
-  torch::Tensor index = torch::tensor(keep, torch::kLong);
+  torch::Tensor index = torch::tensor(keep, torch::kLong).to(module_device(*net->stage(stage).module));
 
   // The producer: weight rows, bias, batch norm.
   if (layer.conv) {
@@ -96,7 +97,7 @@ void prune_stage_channels(Network& net, int stage, const std::vector<int64_t>& k
     const int64_t positions = features / old_channels;
     if (!flattened && positions != 1) throw ModelError(name + ": unexpected input layout of the next layer");
     torch::Tensor feature_index =
-        (index.view({-1, 1}) * positions + torch::arange(positions, torch::kLong).view({1, -1})).flatten();
+        (index.view({-1, 1}) * positions + torch::arange(positions, index.options()).view({1, -1})).flatten();
     shrink(consumer.linear->linear->weight, 1, feature_index);
     consumer.linear->linear->options.in_features(feature_index.numel());
   }

@@ -13,6 +13,7 @@
 #include "models/channel_layers.h"
 #include "models/channel_narrow.h"
 #include "models/model_json.h"
+#include "runtime/device.h"
 
 namespace faultscape {
 namespace {
@@ -80,6 +81,17 @@ void save_model(Network& net, const std::string& path, const nlohmann::json& met
   std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
   std::string tmp = path + ".tmp";
+  // Model files hold host tensors, so a model trained on a GPU loads on any machine. The archive
+  // refers to the tensors until it is written: the network moves back only after that.
+  const c10::Device device = module_device(*net);
+  struct MoveBack {
+    Network& net;
+    c10::Device device;
+    ~MoveBack() {
+      if (!device.is_cpu()) net->to(device);
+    }
+  } move_back{net, device};
+  if (!device.is_cpu()) net->to(torch::kCPU);
   try {
     torch::serialize::OutputArchive archive;
     archive.write(kMetaKey, c10::IValue(m.dump()));
@@ -95,7 +107,7 @@ bool has_architecture_record(const std::string& path) {
   if (!std::filesystem::exists(path)) throw ModelError(path + ": model file does not exist");
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(path, torch::kCPU);
     c10::IValue meta;
     return archive.try_read(kMetaKey, meta) && meta.isString();
   } catch (const c10::Error& e) {
@@ -113,7 +125,7 @@ LoadedModel load_model(const std::string& path) {
   torch::serialize::InputArchive archive;
   LoadedModel out;
   try {
-    archive.load_from(path);
+    archive.load_from(path, torch::kCPU);
     c10::IValue meta;
     if (!archive.try_read(kMetaKey, meta) || !meta.isString())
       throw ModelError(path + ": not a Faultscape model file (no architecture record)");

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "quant/quant_layers.h"
 #include "quant/quantizer.h"
+#include "runtime/device.h"
 
 namespace faultscape {
 namespace {
@@ -51,6 +52,7 @@ void copy_state(const torch::nn::Module& from, torch::nn::Module& to) {
 
 torch::nn::AnyModule copy_any(const torch::nn::AnyModule& module) {
   torch::nn::AnyModule out = copy_structure(module);
+  out.ptr()->to(module_device(*module.ptr()));  // new modules start on the CPU
   copy_state(*module.ptr(), *out.ptr());
   return out;
 }
@@ -58,6 +60,7 @@ torch::nn::AnyModule copy_any(const torch::nn::AnyModule& module) {
 torch::nn::Sequential copy_sequential(const torch::nn::Sequential& seq) {
   torch::nn::Sequential out;
   for (const auto& m : *seq) out->push_back(copy_structure(m));
+  out->to(module_device(*seq));  // new modules start on the CPU
   copy_state(*seq, *out);
   out->train(seq->is_training());
   return out;

@@ -33,7 +33,7 @@ void StoredWeightImpl::encode(double factor) {
   torch::Tensor w = conv ? conv->conv->weight : linear->linear->weight;
   double s = function_ == "scale" ? factor : factor * w.abs().max().item<double>();
   if (s <= 0) s = 1;
-  scale_ = register_buffer("decode_scale", torch::full({}, s));
+  scale_ = register_buffer("decode_scale", torch::full({}, s, w.options()));
   if (function_ == "tanh")
     w.copy_(torch::atanh(w / s));
   else if (function_ == "atan")

@@ -1,4 +1,5 @@
 #include "models/summary.h"
+#include "runtime/device.h"
 
 #include <torch/torch.h>
 
@@ -39,7 +40,7 @@ ModelSummary summarize(Network& net) {
   torch::NoGradGuard no_grad;
   std::vector<int64_t> in = {1};
   for (int64_t d : net->input_shape()) in.push_back(d);
-  torch::Tensor x = torch::zeros(in);
+  torch::Tensor x = torch::zeros(in, torch::TensorOptions().device(module_device(*net)));
   ModelSummary summary;
   for (size_t i = 0; i < net->size(); ++i) {
     const Stage& st = net->stage(i);

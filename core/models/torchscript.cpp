@@ -18,7 +18,7 @@ namespace {
 torch::jit::Module load_script(const std::string& path) {
   if (path.empty()) throw ModelError("model.file: a \"torchscript\" model needs the path of a TorchScript file");
   try {
-    return torch::jit::load(path);
+    return torch::jit::load(path, torch::kCPU);  // imported on the host; a run moves it to its device
   } catch (const c10::Error& e) {
     throw ModelError(path + ": not a loadable TorchScript file (torch.jit.save): " + e.what_without_backtrace());
   } catch (const std::exception& e) {

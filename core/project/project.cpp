@@ -4,6 +4,7 @@
 #include "common/file_checks.h"
 #include "common/json_parse.h"
 #include "protect/protection_spec.h"
+#include "runtime/device.h"
 #include "runtime/runtime.h"
 
 #include <algorithm>
@@ -114,6 +115,10 @@ Project parse_project(const json& j, const std::string& source) {
   Reader r(j, "", problems);
   if (r.is_object()) read_project_name(r, p.name);
   r.get_int("threads", p.threads, 0, kMaxThreads);
+  r.get("device", p.device);
+  if (!valid_device_setting(p.device))
+    r.problem("device", "expected \"auto\", \"cpu\", \"cuda\" or \"cuda:N\", got \"" + p.device + "\"");
+  r.get("deterministic", p.deterministic);
   r.get_seed("seed", p.seed);
   r.get("output_dir", p.output_dir);
   if (const json* list = r.array("experiments")) {
@@ -165,11 +170,9 @@ json to_json(const Experiment& e) {
 json to_json(const Project& p) {
   json experiments = json::array();
   for (const auto& e : p.experiments) experiments.push_back(to_json(e));
-  return {{"name", p.name},
-          {"threads", p.threads},
-          {"seed", p.seed},
-          {"output_dir", p.output_dir},
-          {"experiments", experiments}};
+  return {
+      {"name", p.name}, {"threads", p.threads},       {"device", p.device},        {"deterministic", p.deterministic},
+      {"seed", p.seed}, {"output_dir", p.output_dir}, {"experiments", experiments}};
 }
 
 }  // namespace faultscape

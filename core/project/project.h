@@ -38,6 +38,10 @@ struct Project {
   std::string name = "default";
   std::string path;  // the file it was loaded from (or the source named when parsed)
   int threads = 0;   // 0 = all cores
+  // Where training and campaigns compute: "auto" (CUDA when available, else the CPU), "cpu",
+  // "cuda" or "cuda:N" (runtime/device.h).
+  std::string device = "auto";
+  bool deterministic = false;  // LibTorch's deterministic algorithms (slower on CUDA)
   uint64_t seed = 1;
   std::string output_dir = "results";  // relative to the current working directory
   std::vector<Experiment> experiments;

@@ -26,7 +26,7 @@ void AbftImpl::make_checksums() {
   // Summed in double so the checksum rows do not add rounding of their own.
   torch::Tensor wd = w.to(torch::kDouble), cd = coef.to(torch::kDouble).view(shape);
   checksum_weight_ = register_buffer("checksum_weight", torch::stack({wd.sum(0), (wd * cd).sum(0)}).to(torch::kFloat));
-  torch::Tensor bd = b.defined() ? b.to(torch::kDouble) : torch::zeros({out}, torch::kDouble);
+  torch::Tensor bd = b.defined() ? b.to(torch::kDouble) : torch::zeros({out}, w.options().dtype(torch::kDouble));
   checksum_bias_ = register_buffer("checksum_bias",
                                    torch::stack({bd.sum(), (bd * coef.to(torch::kDouble)).sum()}).to(torch::kFloat));
 }
@@ -47,7 +47,7 @@ torch::Tensor AbftImpl::check(const torch::Tensor& x, const torch::Tensor& y) {
   const int64_t out = y.size(1), dims = y.dim();
   std::vector<int64_t> shape(dims, 1);
   shape[1] = out;
-  torch::Tensor channel = torch::arange(out, torch::TensorOptions().dtype(torch::kLong)).view(shape);
+  torch::Tensor channel = torch::arange(out, y.options().dtype(torch::kLong)).view(shape);
   torch::Tensor coef = torch::arange(1, out + 1, y.options()).view(shape);
   torch::Tensor finite = torch::isfinite(y);
   torch::Tensor yz = torch::where(finite, y, torch::zeros({}, y.options()));

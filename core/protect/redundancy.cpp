@@ -63,7 +63,7 @@ EdacImpl::EdacImpl(torch::Tensor dup, torch::Tensor lo, torch::Tensor hi, int co
   lo_ = register_buffer("lower", lo.to(torch::kFloat));
   hi_ = register_buffer("upper", hi.to(torch::kFloat));
   if (copies == 2) {
-    agreement = torch::empty({0});  // only the vote of three copies uses it
+    agreement = torch::empty({0}, lo_.options());  // only the vote of three copies uses it
   } else {
     if (!agreement.defined()) agreement = torch::zeros_like(lo_);
     if (agreement.numel() != lo_.numel()) throw ConfigError("edac: one agreement tolerance per channel expected");

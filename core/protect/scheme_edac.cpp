@@ -119,13 +119,14 @@ class EdacScheme : public Scheme {
       const int64_t d = is_logits(net, i)
                             ? channels
                             : std::min<int64_t>(channels, static_cast<int64_t>(std::ceil(p.ratio * channels - 1e-9)));
-      torch::Tensor dup = torch::empty({0}, torch::kLong);
+      torch::Tensor dup = torch::empty({0}, lo.options().dtype(torch::kLong));
       if (d > 0) {
         // Inside a residual block: the effect on the logits of the network the block is part of.
         Network whole = data.whole ? data.whole : src;
         const torch::Tensor whole_images =
             data.whole ? first_images(data.whole_images, spec.profile_images, spec) : profile;
-        torch::Tensor v = d < channels ? channel_vulnerability(whole, s, whole_images) : torch::zeros({channels});
+        torch::Tensor v =
+            d < channels ? channel_vulnerability(whole, s, whole_images) : torch::zeros({channels}, lo.options());
         dup = std::get<0>(std::get<1>(v.topk(d)).sort());
       }
       torch::nn::Sequential wide = expand_stage(checked, dup, p.copies, spec);

@@ -53,6 +53,7 @@ class RangeScheme : public Scheme {
       auto [lo, hi] = percentile_bounds(profile_stage_outputs(src, static_cast<int>(end), profile),
                                         p.granularity == "channel", p.percentile);
       out->add_stage(s.name + "_range", "check", torch::nn::Sequential(RangeRestrict(lo, hi, mode_)));
+      lo = lo.cpu(), hi = hi.cpu();
       layers.push_back({{"layer", s.name},
                         {"lower", std::vector<float>(lo.data_ptr<float>(), lo.data_ptr<float>() + lo.numel())},
                         {"upper", std::vector<float>(hi.data_ptr<float>(), hi.data_ptr<float>() + hi.numel())}});

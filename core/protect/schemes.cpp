@@ -30,6 +30,7 @@ Network apply_protection(const Network& net, const std::vector<ProtectionSpec>& 
   for (const auto& spec : specs) {
     nlohmann::json d;
     current = apply_scheme(current, spec, images, labels, d);
+    current->to(images.device());  // layers a scheme built (on the CPU) join the network's device
     details.push_back(d);
   }
   return current;

@@ -180,11 +180,12 @@ struct CachedRanking {
 void add_triplicated(Network& out, const Stage& s, std::vector<int64_t> chosen, const torch::Tensor& inputs,
                      const ProtectionSpec& spec, const std::string& name, nlohmann::json& layers) {
   std::sort(chosen.begin(), chosen.end());
-  torch::Tensor dup = torch::tensor(chosen, torch::kLong);
   torch::Tensor agreement = rounding_tolerance(s.module, inputs);  // copies within rounding agree
+  torch::Tensor dup = torch::tensor(chosen, torch::kLong).to(agreement.device());
   const int64_t channels = agreement.size(0);
   const float inf = std::numeric_limits<float>::infinity();
-  torch::Tensor lo = torch::full({channels}, -inf), hi = torch::full({channels}, inf);
+  torch::Tensor lo = torch::full({channels}, -inf, agreement.options().dtype(torch::kFloat)),
+                hi = torch::full({channels}, inf, agreement.options().dtype(torch::kFloat));
   out->add_stage(s.name, s.kind, expand_stage(s, dup, 3, spec));
   out->add_stage(s.name + "_vote", "check",
                  torch::nn::Sequential(Edac(dup, lo, hi, 3, /*zero_outside=*/false, agreement)));

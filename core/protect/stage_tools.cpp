@@ -6,6 +6,7 @@
 #include "models/module_copy.h"
 #include "protect/scheme.h"
 #include "quant/quant_layers.h"
+#include "runtime/device.h"
 
 namespace faultscape {
 
@@ -131,6 +132,7 @@ torch::nn::Sequential expand_stage(const Stage& s, const torch::Tensor& dup, int
     else
       out->push_back(copy_any(m));
   }
+  out->to(module_device(*s.module));  // the widened layers were built on the CPU
   out->eval();
   return out;
 }

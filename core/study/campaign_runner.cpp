@@ -9,6 +9,7 @@
 #include "campaign/campaigns.h"
 #include "campaign/faulty_evaluator.h"
 #include "protect/schemes.h"
+#include "runtime/device.h"
 #include "study/run_info.h"
 
 namespace faultscape {
@@ -62,7 +63,9 @@ void run_campaign(const Project& project, const Experiment& experiment, const Ca
                   const nlohmann::json& extra) {
   const CampaignConfig& cc = setup.campaign;
   int64_t n = cc.test_limit > 0 ? std::min(cc.test_limit, test.size()) : test.size();
-  FaultyEvaluator ev(net, test.images.narrow(0, 0, n), test.labels.narrow(0, 0, n), cc.batch_size,
+  // The campaign's images live where the network computes (moved once when the dataset is not).
+  const c10::Device device = module_device(*net);
+  FaultyEvaluator ev(net, test.images.narrow(0, 0, n).to(device), test.labels.narrow(0, 0, n).to(device), cc.batch_size,
                      cc.cache_mb * (int64_t{1} << 20));
   RunInfo info = run_info(project, experiment, cc.kind);
   info.config["model_path"] = outcome.model_path;

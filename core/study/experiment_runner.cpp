@@ -2,6 +2,7 @@
 
 #include "study/campaign_runner.h"
 #include "study/design_space_study.h"
+#include "study/device_placement.h"
 #include "study/protector.h"
 #include "study/run_info.h"
 
@@ -27,8 +28,10 @@ ExperimentOutcome run_experiment(const Project& project, const Experiment& exper
   const CampaignSetup& setup = experiment.setup;
   const std::vector<ProtectionSpec>& protection = experiment.protection;
   ExperimentOutcome outcome;
+  const c10::Device device = choose_device(project, observer);
   if (observer) observer->on_log("loading dataset " + experiment.dataset.name);
   DatasetSplit data = load_dataset(experiment.dataset);
+  place_dataset(data, device, observer);
   Network net = prepare_network(project, experiment, data, store, outcome, control);
   if (control.train_only) return outcome;
 

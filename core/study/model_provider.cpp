@@ -11,6 +11,7 @@
 #include "ftt/training_variants.h"
 #include "models/model_io.h"
 #include "models/zoo.h"
+#include "runtime/device.h"
 #include "study/run_info.h"
 
 namespace faultscape {
@@ -120,6 +121,7 @@ Network prepare_here(const Project& project, const Experiment& experiment, const
     if (sha.empty()) sha = sha256_file(load);
     // A Faultscape model file, or a TorchScript file used as it is.
     Network net = load_network(load, data.test.image_shape(), data.test.num_classes);
+    net->to(compute_device());
     // Hashed before loading; a file replaced in between would give weights of unknown identity.
     if (sha256_file(load) != sha) throw ModelError(load + ": the model file changed while it was being loaded");
     outcome.model_sha256 = sha;
@@ -131,6 +133,7 @@ Network prepare_here(const Project& project, const Experiment& experiment, const
   if (imported) check_input_file(experiment.model.file, "model.file");
   seed_everything(experiment.training.seed);
   Network net = build_network(experiment.model, data.train.image_shape(), data.train.num_classes);
+  net->to(compute_device());
   if (experiment.training.epochs == 0) {
     // Used as it is: an imported network with its own weights (a zoo network stays untrained).
     if (observer)
@@ -175,9 +178,11 @@ Network prepare_here(const Project& project, const Experiment& experiment, const
   // FAT / dropout layers live only during training; finish() restores the plain architecture.
   TrainingVariants variants(net, experiment.training, observer);
   variants.install(ctx.hooks);
+  net->to(compute_device());  // the layers the variants added
   record_run(store, outcome.train_run, [&] {
     outcome.training = train_network(net, data, experiment.training, ctx);
     variants.finish();
+    net->to(compute_device());
     save_model(net, outcome.model_path,
                {{"dataset", to_json(experiment.dataset)}, {"training", without_timings(outcome.training.to_json())}});
     nlohmann::json summary = outcome.training.to_json();
@@ -218,6 +223,7 @@ Network prepare_network(const Project& project, const Experiment& experiment, co
     throw ModelError(path + ": this process reads other bytes than the recording process hashed (SHA-256 " +
                      sha.substr(0, 12) + "): the output directory must be on a filesystem every rank shares");
   Network net = load_network(path, data.test.image_shape(), data.test.num_classes);
+  net->to(compute_device());
   outcome.model_path = path;
   outcome.model_sha256 = sha;
   return net;

@@ -6,6 +6,7 @@
 
 #include "protect/overhead.h"
 #include "protect/schemes.h"
+#include "runtime/device.h"
 
 namespace faultscape {
 
@@ -16,10 +17,15 @@ Network protect_network(Network& net, const std::vector<ProtectionSpec>& specs, 
   int64_t profile = 0;
   for (const auto& s : specs) profile = std::max(profile, s.profile_images);
   const int64_t n = std::min(profile, data.train.size());
-  torch::Tensor train = data.train.images.narrow(0, 0, n), labels = data.train.labels.narrow(0, 0, n);
+  // Profiled where the network computes.
+  const c10::Device device = module_device(*net);
+  torch::Tensor train = data.train.images.narrow(0, 0, n).to(device),
+                labels = data.train.labels.narrow(0, 0, n).to(device);
   nlohmann::json details;
   Network protected_net = specs.empty() ? net : apply_protection(net, specs, train, labels, details);
-  Overhead o = measure_overhead(net, protected_net, data.test.images);
+  protected_net->to(device);
+  Overhead o = measure_overhead(net, protected_net,
+                                data.test.images.narrow(0, 0, std::min<int64_t>(256, data.test.size())).to(device));
   reset_abft_counts(protected_net);
   info = {{"protection", {{"schemes", specs.empty() ? nlohmann::json::array() : details}, {"overhead", o.to_json()}}}};
   if (observer)

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "runtime/device.h"
+
 namespace faultscape {
 
 RunInfo run_info(const Project& project, const Experiment& experiment, const std::string& kind) {
@@ -18,6 +20,12 @@ RunInfo run_info(const Project& project, const Experiment& experiment, const std
     info.config = {
         {"dataset", info.config["dataset"]}, {"model", info.config["model"]}, {"training", info.config["training"]}};
   info.config["threads"] = torch::get_num_threads();
+  // Where it computed (a GPU's weights and sums differ from the CPU's in the last bits): the device
+  // and, on a GPU, its name; whether LibTorch's deterministic algorithms were on.
+  const c10::Device device = compute_device();
+  info.config["device"] = device.str();
+  if (!device.is_cpu()) info.config["gpu"] = device_name(device);
+  if (deterministic()) info.config["deterministic"] = true;
   info.seed = experiment.training.seed;
   return info;
 }

@@ -1,4 +1,5 @@
 #include "train/evaluate.h"
+#include "runtime/device.h"
 
 #include <torch/torch.h>
 
@@ -19,10 +20,11 @@ struct TrainingFlagGuard {
 torch::Tensor predict(Network& net, const torch::Tensor& images, int64_t batch_size) {
   TrainingFlagGuard guard(net);
   torch::InferenceMode inference;
+  const c10::Device device = module_device(*net);
   std::vector<torch::Tensor> parts;
   for (int64_t i = 0; i < images.size(0); i += batch_size)
-    parts.push_back(net->forward(images.narrow(0, i, std::min(batch_size, images.size(0) - i))).argmax(1));
-  return parts.empty() ? torch::empty({0}, torch::kLong) : torch::cat(parts);
+    parts.push_back(net->forward(images.narrow(0, i, std::min(batch_size, images.size(0) - i)).to(device)).argmax(1));
+  return parts.empty() ? torch::empty({0}, torch::kLong) : torch::cat(parts).cpu();
 }
 
 EvalResult evaluate(Network& net, const Dataset& data, int64_t batch_size) {
@@ -31,18 +33,23 @@ EvalResult evaluate(Network& net, const Dataset& data, int64_t batch_size) {
   auto start = std::chrono::steady_clock::now();
   EvalResult r;
   r.images = data.size();
+  // Images stay where the dataset is (moved batch by batch when it is not on the model's device);
+  // the counts come back to the host once, at the end.
+  const c10::Device device = module_device(*net);
   std::vector<torch::Tensor> parts;
+  torch::Tensor nonfinite = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
   for (int64_t i = 0; i < r.images; i += batch_size) {
-    torch::Tensor logits = net->forward(data.images.narrow(0, i, std::min(batch_size, r.images - i)));
-    r.nonfinite_outputs += (~torch::isfinite(logits)).any(1).sum().item<int64_t>();
+    torch::Tensor logits = net->forward(data.images.narrow(0, i, std::min(batch_size, r.images - i)).to(device));
+    nonfinite += (~torch::isfinite(logits)).any(1).sum();
     parts.push_back(logits.argmax(1));
   }
+  r.nonfinite_outputs = nonfinite.item<int64_t>();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.latency_ms_per_image = r.images ? 1000.0 * r.seconds / r.images : 0;
-  r.predictions = parts.empty() ? torch::empty({0}, torch::kLong) : torch::cat(parts);
+  r.predictions = parts.empty() ? torch::empty({0}, torch::kLong) : torch::cat(parts).cpu();
 
   const int64_t k = data.num_classes;
-  r.confusion = torch::bincount(data.labels * k + r.predictions, {}, k * k).view({k, k});
+  r.confusion = torch::bincount(data.labels.cpu() * k + r.predictions, {}, k * k).view({k, k});
   torch::Tensor correct = r.confusion.diagonal();
   torch::Tensor per_class = r.confusion.sum(1);
   r.accuracy = r.images ? 100.0 * correct.sum().item<double>() / r.images : 0;

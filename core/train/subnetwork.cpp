@@ -1,4 +1,5 @@
 #include "train/subnetwork.h"
+#include "runtime/device.h"
 
 #include <torch/torch.h>
 
@@ -15,7 +16,7 @@ std::vector<int> bypassable_stages(Network& net, const std::vector<std::string>&
   torch::NoGradGuard no_grad;
   const bool was_training = net->is_training();
   net->eval();
-  torch::Tensor h = torch::zeros(shape);
+  torch::Tensor h = torch::zeros(shape, torch::TensorOptions().device(module_device(*net)));
   std::vector<std::vector<int64_t>> in_shapes;  // input shape of every stage
   for (size_t i = 0; i < net->size(); ++i) {
     in_shapes.push_back(h.sizes().vec());

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "runtime/device.h"
 #include "train/evaluate.h"
 
 namespace faultscape {
@@ -52,7 +53,11 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
   auto optimizer = make_optimizer(net, config);
   compute_loss(config.loss, torch::zeros({1, 2}), torch::zeros({1}, torch::kLong));  // validates the name early
   const std::vector<int> subnetworks = bypassable_stages(net, config.subnetwork_layers, "training.subnetwork.layers");
+  // Shuffling and augmentation draw on the host generator, so a seed gives the same batches on
+  // every device; the images stay where the dataset is and batches move to the model's device.
   torch::Generator gen = at::detail::createCPUGenerator(config.seed);
+  const c10::Device device = module_device(*net);
+  const c10::Device data_device = data.train.images.device();
   const int64_t n = data.train.size();
   const int64_t batches = (n + config.batch_size - 1) / config.batch_size;
   TrainResult result;
@@ -65,15 +70,17 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
     if (ctx.hooks.on_epoch_begin) ctx.hooks.on_epoch_begin(epoch);
     net->train();
     torch::Tensor order = torch::randperm(n, gen, torch::kLong);
-    double loss_sum = 0;
-    int64_t correct = 0, loss_images = 0;
+    const auto on_device = torch::TensorOptions().device(device);
+    torch::Tensor loss_sum = torch::zeros({}, on_device.dtype(torch::kDouble));
+    torch::Tensor loss_images = torch::zeros({}, on_device.dtype(torch::kLong));
+    torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
     auto epoch_start = Clock::now();
     for (int64_t b = 0; b < batches; ++b) {
       if (ctx.stop && ctx.stop->requested()) throw Cancelled();
-      torch::Tensor idx =
-          order.narrow(0, b * config.batch_size, std::min(config.batch_size, n - b * config.batch_size));
-      torch::Tensor x = data.train.images.index_select(0, idx);
-      torch::Tensor y = data.train.labels.index_select(0, idx);
+      torch::Tensor idx = order.narrow(0, b * config.batch_size, std::min(config.batch_size, n - b * config.batch_size))
+                              .to(data_device);
+      torch::Tensor x = data.train.images.index_select(0, idx).to(device);
+      torch::Tensor y = data.train.labels.index_select(0, idx).to(device);
       if (ctx.augment) x = augment_batch(x, 4, gen);
       optimizer->zero_grad();
       if (ctx.hooks.before_forward) ctx.hooks.before_forward(net);
@@ -85,19 +92,22 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
       if (!ctx.hooks.before_step || ctx.hooks.before_step(net, loss)) optimizer->step();
       clip_quantized_weights(*net);
       if (ctx.hooks.after_step) ctx.hooks.after_step(net);
-      // A non-finite loss (a step under injected faults) is left out of the epoch's mean.
-      const double batch_loss = loss.item<double>();
-      if (std::isfinite(batch_loss)) loss_sum += batch_loss * idx.size(0), loss_images += idx.size(0);
-      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      // A non-finite loss (a step under injected faults) is left out of the epoch's mean; summed
+      // where it is computed, so a step waits for no device-to-host copy.
+      torch::Tensor finite = torch::isfinite(loss.detach());
+      loss_sum += torch::where(finite, loss.detach().to(torch::kDouble) * idx.size(0), torch::zeros_like(loss_sum));
+      loss_images += finite.to(torch::kLong) * idx.size(0);
+      correct += logits.argmax(1).eq(y).sum();
       if (ctx.observer && (b % 20 == 0 || b + 1 == batches))
         ctx.observer->on_progress({"train", (epoch - 1) * batches + b + 1, config.epochs * batches, since(run_start),
                                    "epoch " + std::to_string(epoch) + "/" + std::to_string(config.epochs)});
     }
     EpochMetrics m;
     m.epoch = epoch;
+    const int64_t counted = loss_images.item<int64_t>();  // waits for the epoch's last step
     m.seconds = since(epoch_start);
-    m.loss = loss_images > 0 ? loss_sum / loss_images : std::nan("");
-    m.train_accuracy = 100.0 * correct / n;
+    m.loss = counted > 0 ? loss_sum.item<double>() / counted : std::nan("");
+    m.train_accuracy = 100.0 * static_cast<double>(correct.item<int64_t>()) / n;
     m.lr = lr;
     m.images_per_second = n / m.seconds;
     m.test_accuracy = data.test.size() ? evaluate(net, data.test, config.eval_batch_size).accuracy : 0;
