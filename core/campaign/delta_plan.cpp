@@ -83,14 +83,21 @@ torch::Tensor forward_channel(Network& net, int s, torch::Tensor x, int64_t c) {
   return x;
 }
 
-// out = z + conv(d, W[:, c]) for a one-channel d, written into `out`: the convolution as one small
-// matrix product per image over d's patches (a convolution with one input channel runs several
-// times slower in LibTorch's kernels), with the add fused.
+// out = z + conv(d, W[:, c]) for a one-channel d, written into `out`. On the CPU the convolution
+// runs as one small matrix product per image over d's patches, with the add fused (LibTorch's CPU
+// convolution with one input channel is several times slower). On a GPU that im2col launches one
+// kernel per image, so the convolution itself runs (cuDNN), then one add.
 void add_conv_one_channel(torch::Tensor out, const torch::Tensor& z, QuantConv2dImpl& conv, const torch::Tensor& d,
                           const torch::Tensor& weight, int64_t c) {
   const auto& o = conv.conv->options;
   const auto& k = *o.kernel_size();
   const auto& pad = *conv_padding(o);
+  if (!d.is_cpu()) {
+    torch::add_out(
+        out, z,
+        torch::conv2d(d, weight.narrow(1, c, 1), torch::Tensor(), o.stride(), conv_padding(o), o.dilation(), 1));
+    return;
+  }
   torch::Tensor cols = torch::nn::functional::unfold(d, torch::nn::functional::UnfoldFuncOptions({k[0], k[1]})
                                                             .dilation(*o.dilation())
                                                             .padding({pad[0], pad[1]})

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "runtime/device.h"
 #include "train/evaluate.h"
+#include "train/foreach_adam.h"
 
 namespace faultscape {
 namespace {
@@ -23,9 +24,12 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(Network& net, const Trai
   if (c.optimizer == "sgd")
     return std::make_unique<torch::optim::SGD>(
         net->parameters(), torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weight_decay));
-  if (c.optimizer == "adam")
-    return std::make_unique<torch::optim::Adam>(net->parameters(),
-                                                torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay));
+  if (c.optimizer == "adam") {
+    const auto options = torch::optim::AdamOptions(c.lr).weight_decay(c.weight_decay);
+    // On a GPU one multi-tensor update instead of kernels per parameter (train/foreach_adam.h).
+    if (!module_device(*net).is_cpu()) return std::make_unique<ForeachAdam>(net->parameters(), options);
+    return std::make_unique<torch::optim::Adam>(net->parameters(), options);
+  }
   throw ConfigError("training.optimizer: expected \"adam\" or \"sgd\", got \"" + c.optimizer + "\"");
 }
 
