@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "runtime/device.h"
 #include "protect/abft.h"
 #include "protect/block_paths.h"
 #include "protect/scheme.h"
@@ -27,10 +28,11 @@ Network apply_protection(const Network& net, const std::vector<ProtectionSpec>& 
                          const torch::Tensor& labels, nlohmann::json& details) {
   details = nlohmann::json::array();
   Network current = net;
+  const c10::Device device = module_device(*net);
   for (const auto& spec : specs) {
     nlohmann::json d;
     current = apply_scheme(current, spec, images, labels, d);
-    current->to(images.device());  // layers a scheme built (on the CPU) join the network's device
+    current->to(device);  // layers a scheme built (on the CPU) join the network's device
     details.push_back(d);
   }
   return current;
