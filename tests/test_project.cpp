@@ -438,6 +438,14 @@ class TestProject : public QObject {
     const std::vector<std::string> problems = problems_of(doc);
     QVERIFY(std::any_of(problems.begin(), problems.end(),
                         [](const std::string& p) { return p.rfind("experiments[0].name", 0) == 0; }));
+    // Found by fuzz_overrides (fuzz/regressions/fuzz_overrides/set_value_not_utf8): a VALUE that is
+    // neither JSON nor UTF-8 is kept as text, and its problem message printed it with dump(), which
+    // threw nlohmann's type error. Now the bad byte prints as U+FFFD.
+    faultscape::apply_override(doc, "protection=[{\"scheme\": 2000000000z\xa2", "b");
+    const std::vector<std::string> utf8 = problems_of(doc);
+    QVERIFY(std::any_of(utf8.begin(), utf8.end(), [](const std::string& p) {
+      return p.rfind("experiments[1].protection", 0) == 0 && p.find("\xef\xbf\xbd") != std::string::npos;
+    }));
   }
 
   void standAloneParsers() {
