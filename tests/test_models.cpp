@@ -440,6 +440,8 @@ class TestModels : public QObject {
     expect(error({{"saturation", {{"conv0", {{"function", "relu"}, {"s", 1}}}}}}), "saturation.conv0.function");
     expect(error({{"saturation", {{"pool0", {{"function", "tanh"}, {"s", 1}}}}}}), "saturation.pool0");
     expect(error({{"saturation", 3}}), "saturation: expected an object");
+    // Found by fuzz_model_record (fuzz/regressions/fuzz_model_record/format_not_a_string).
+    expect(error({{"format", 0}}), "unsupported model file format");
     // Valid entries build: a per-channel gate on conv0 (6 channels), a trained saturating scale.
     nlohmann::json good = lenet;
     good["threshold_act"] = {{{"stage", "conv0"}, {"channels", 6}}};

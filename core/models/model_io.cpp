@@ -45,7 +45,10 @@ void check_record(const nlohmann::json& meta, const std::string& path) {
     throw ModelError(path + ": architecture record: " + field + ": " + what);
   };
   if (!meta.is_object()) bad("(root)", "expected an object");
-  if (meta.value("format", "") != kFormat) throw ModelError(path + ": unsupported model file format");
+  // Not value(): a format that is not a string would throw a library type error (fuzz_model_record).
+  const auto format = meta.find("format");
+  if (format == meta.end() || !format->is_string() || format->get<std::string>() != kFormat)
+    throw ModelError(path + ": unsupported model file format");
   if (!meta.contains("model") || !meta["model"].is_object()) bad("model", "missing or not an object");
   const nlohmann::json* shape = meta.contains("input_shape") ? &meta["input_shape"] : nullptr;
   if (!shape || !shape->is_array() || shape->empty() || shape->size() > 4) bad("input_shape", "expected 1-4 sizes");
