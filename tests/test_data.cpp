@@ -271,6 +271,16 @@ class TestData : public QObject {
                       {file, "magic", "0x00000801", "0x00000803"});
   }
 
+  // Found by fuzz_idx (fuzz/regressions/fuzz_idx/idx_dimension_product_overflow): dimensions
+  // whose product overflows int64 (0xffffff00 x 0xff00001c) used to wrap past the size check.
+  void idxDimensionProductOverflow() {
+    const auto dir = fresh_dir();
+    write_idx_set(dir, 5, 3, false);
+    const std::string file = dir + "/train-images-idx3-ubyte";
+    write_plain(file, idx_bytes(kImages, {0xffffff00u, 0xff00001cu, 0x1cu}, Bytes{}));
+    expect_data_error([&] { load_dataset(config_for("fashion-mnist", dir)); }, {file, "implausible dimensions"});
+  }
+
   void idxCorruptGzip() {
     const auto dir = fresh_dir();
     write_idx_set(dir, 50, 3, true);

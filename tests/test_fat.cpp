@@ -19,6 +19,7 @@
 #include "project/config_json.h"
 #include "common/json_reader.h"
 #include "quant/quant_layers.h"
+#include "quant/quantizer.h"
 #include "models/summary.h"
 #include "train/trainer.h"
 
@@ -172,6 +173,72 @@ class TestFat : public QObject {
     QCOMPARE(explicit_values.points().front().layer->stuck_values(), std::vector<double>{0.0});
     c.layers = {"nope"};
     QVERIFY_THROWS_EXCEPTION(ConfigError, FaultAwareTraining(float_net, c, 3, 1));
+  }
+
+  // Issue 14 fix 10: 3- and 4-bit activations get the paper's extremes and zero, {-a, 0, a}, not
+  // every one of their 7 / 15 levels; 1 bit stays {-a, a}. The values are levels of the quantizer
+  // bit for bit (what a stuck code decodes to), so they are compared exactly.
+  void autoStuckValuesPerActivationWidth() {
+    DatasetSplit data = synthetic_data();
+    for (int bits : {1, 2, 3, 4, 8}) {
+      ModelConfig m;
+      m.name = "lenet5";
+      m.act_bits = bits;
+      m.act_clip = 1.5;
+      Network net = build_network(m, data.train.image_shape(), data.train.num_classes);
+      FatConfig c;
+      c.method = 1;
+      FaultAwareTraining fat(net, c, 3, 1);
+      const std::vector<double> levels = quant_levels(bits, 1.5);
+      const std::vector<double> expected = bits == 1 ? levels : std::vector<double>{levels.front(), 0.0, levels.back()};
+      QCOMPARE(expected.front(), -1.5);
+      QCOMPARE(expected.back(), 1.5);
+      for (const auto& pt : fat.points()) QCOMPARE(pt.layer->stuck_values(), expected);
+      QCOMPARE(auto_stuck_values(net, fat.points().front().stage), expected);
+    }
+  }
+
+  // Issue 14 fix 10: with a learnable clip the auto values follow the bound as training moves it,
+  // instead of staying at the bound the network had when training started.
+  void autoStuckValuesFollowLearnableClip() {
+    DatasetSplit data = synthetic_data();
+    ModelConfig m;
+    m.name = "lenet5";
+    m.act_bits = 3;
+    m.act_clip = 1.0;
+    m.learnable_clip = true;
+    seed_everything(5);
+    Network net = build_network(m, data.train.image_shape(), data.train.num_classes);
+    FatConfig c;
+    c.method = 1;
+    c.p = 1.0;  // every element injected: the output holds only stuck values
+    FaultAwareTraining fat(net, c, 3, 1);
+    fat.begin_epoch(1);
+    // A training step's worth of change, made directly: every clip bound to 2.5.
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& p : net->named_parameters())
+        if (p.key().find("bound") != std::string::npos) p.value().fill_(2.5);
+    }
+    net->train();
+    const auto& conv0 = fat.points().front();
+    QCOMPARE(conv0.name, std::string("conv0"));
+    // The quantizer's levels at the new bound, computed as fake_quantize computes them: exact.
+    const std::vector<double> levels = quant_levels(3, 2.5);
+    QCOMPARE(conv0.layer->stuck_values(), (std::vector<double>{levels.front(), 0.0, levels.back()}));
+    QVERIFY(std::abs(levels.back() - 2.5) < 1e-6);  // not the 1.0 of the start
+    torch::Tensor out = net->forward_range(data.train.images.slice(0, 0, 8), 0, 1);
+    // Three fractions k / N summed in double: 1 up to a few ulps.
+    QVERIFY(std::abs(fraction(out, levels.back()) + fraction(out, levels.front()) + fraction(out, 0.0) - 1.0) < 1e-12);
+    // Each value takes p/3 of the 8 x 6 channel maps: P(fewer than 5 of 48) < 1e-4.
+    QVERIFY(fraction(out, levels.back()) > 0.1);
+    // The injected values pass no gradient to the bound (eq. 3: a fault does not train the clip).
+    net->zero_grad();
+    out.sum().backward();
+    for (auto& p : net->named_parameters())
+      if (p.key().rfind("conv0", 0) == 0 && p.key().find("bound") != std::string::npos) {
+        QVERIFY(!p.value().grad().defined() || p.value().grad().abs().sum().item<double>() == 0.0);
+      }
   }
 
   // Method 1: every layer on at p (scheduled linearly from p to p_end when given).

@@ -638,6 +638,18 @@ class TestGui : public QObject {
     QCOMPARE(p.accuracy, 60.0);
     QCOMPARE(p.cost, 1.0);
     QCOMPARE(p.measure, QString("mean over a BER sweep's rates"));
+    // Issue 14 fix 6: a run whose Pareto objective is FAT Fig. 9's unrolled cost is drawn against
+    // it, as its own measure (never on one front with the mixed cost), with the axis saying so.
+    nlohmann::json fig9 = stuck;
+    fig9["summary"]["protection"]["overhead"]["unrolled_cost"] = 1.0625;
+    fig9["config"] = {{"campaign", {{"pareto", "accuracy/min:max,overhead/unrolled_cost:min"}}}};
+    QVERIFY(widgets::pareto_point(fig9, &p));
+    QCOMPARE(p.cost, 1.0625);
+    QVERIFY(p.measure.contains("unrolled"));
+    QVERIFY(p.cost_name.contains("unrolled"));
+    QVERIFY(widgets::pareto_point(stuck, &p));  // no objective named: the mixed cost
+    QCOMPARE(p.cost, 1.25);
+    QVERIFY(p.cost_name.isEmpty());
   }
 
   // A BER sweep gives one Pareto point per rate; the figure plots one measure at a time, chosen

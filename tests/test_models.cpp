@@ -412,6 +412,44 @@ class TestModels : public QObject {
     QVERIFY2(msg.contains(QString::fromStdString(cut)), qPrintable(msg));
     QVERIFY2(!msg.startsWith("wrong") && !msg.startsWith("no exception"), qPrintable(msg));
   }
+
+  // The architecture record on its own (model_from_record, the fuzz target fuzz_model_record):
+  // hostile entries give a ModelError naming the file and the field, never a library's text. The
+  // first case is the fuzzer's finding (fuzz/regressions/fuzz_model_record/).
+  void modelRecordEntriesAreValidated() {
+    const nlohmann::json lenet = {{"format", "faultscape-model-1"},
+                                  {"model", {{"name", "lenet5"}}},
+                                  {"input_shape", {1, 28, 28}},
+                                  {"num_classes", 10}};
+    auto error = [&](const nlohmann::json& extra) {
+      nlohmann::json r = lenet;
+      r.update(extra);
+      return error_of([&] { model_from_record(r.dump(), "m.pt"); });
+    };
+    auto expect = [](const QString& msg, const char* part) {
+      QVERIFY2(msg.startsWith("m.pt: ") && msg.contains(part), qPrintable(msg));
+    };
+    expect(error({{"threshold_act", {0}}}), "threshold_act[0]: expected {\"stage\"");
+    expect(error({{"threshold_act", {{{"stage", 5}}}}}), "threshold_act[0]");
+    expect(error({{"threshold_act", {{{"stage", "nope"}}}}}), "no stage \"nope\"");
+    expect(error({{"threshold_act", {{{"stage", "conv0"}, {"channels", 7}}}}}),
+           "threshold_act[0].channels: expected 0 or 6");
+    expect(error({{"threshold_act", {{{"stage", "conv0"}, {"channels", "6"}}}}}), "threshold_act[0].channels");
+    expect(error({{"threshold_act", {{{"stage", "conv0"}}, {{"stage", "conv0"}}}}}), "threshold_act[1]: a second gate");
+    expect(error({{"saturation", {{"conv0", {{"function", "tanh"}, {"s", -1}}}}}}), "saturation.conv0.s");
+    expect(error({{"saturation", {{"conv0", {{"function", "relu"}, {"s", 1}}}}}}), "saturation.conv0.function");
+    expect(error({{"saturation", {{"pool0", {{"function", "tanh"}, {"s", 1}}}}}}), "saturation.pool0");
+    expect(error({{"saturation", 3}}), "saturation: expected an object");
+    // Found by fuzz_model_record (fuzz/regressions/fuzz_model_record/format_not_a_string).
+    expect(error({{"format", 0}}), "unsupported model file format");
+    // Valid entries build: a per-channel gate on conv0 (6 channels), a trained saturating scale.
+    nlohmann::json good = lenet;
+    good["threshold_act"] = {{{"stage", "conv0"}, {"channels", 6}}};
+    good["saturation"] = {{"fc0", {{"function", "atan"}, {"s", 0.5}}}};
+    LoadedModel m = model_from_record(good.dump(), "m.pt");
+    QCOMPARE(m.net->trained_encodings().at("fc0").function, std::string("atan"));
+    QCOMPARE(m.net->trained_encodings().at("fc0").scale, 0.5);
+  }
 };
 
 QTEST_APPLESS_MAIN(TestModels)

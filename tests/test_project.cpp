@@ -1,6 +1,7 @@
 // Project files: defaults, round trip, and a precise message for every kind of invalid input.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -432,6 +433,24 @@ class TestProject : public QObject {
              std::string("--set experiments[5].name=x: index [5] is not in the document"));
     QCOMPARE(error("seed=1", "zz"), std::string());  // a root key ignores the experiment filter
     QCOMPARE(error("campaign.trials=2", "zz"), std::string("--set campaign.trials=2: no experiment named \"zz\""));
+    // Found by fuzz_overrides (fuzz/regressions/fuzz_overrides/): an earlier --set that makes a name
+    // a number used to throw nlohmann's type error from the experiment filter; now that experiment
+    // simply does not match, and validation names the field.
+    QCOMPARE(error("experiments[0].name=5"), std::string());
+    QCOMPARE(error("campaign.trials=3", "b"), std::string());
+    QCOMPARE(doc["experiments"][1]["campaign"]["trials"], json(3));
+    QCOMPARE(error("campaign.trials=4", "a"), std::string("--set campaign.trials=4: no experiment named \"a\""));
+    const std::vector<std::string> problems = problems_of(doc);
+    QVERIFY(std::any_of(problems.begin(), problems.end(),
+                        [](const std::string& p) { return p.rfind("experiments[0].name", 0) == 0; }));
+    // Found by fuzz_overrides (fuzz/regressions/fuzz_overrides/set_value_not_utf8): a VALUE that is
+    // neither JSON nor UTF-8 is kept as text, and its problem message printed it with dump(), which
+    // threw nlohmann's type error. Now the bad byte prints as U+FFFD.
+    faultscape::apply_override(doc, "protection=[{\"scheme\": 2000000000z\xa2", "b");
+    const std::vector<std::string> utf8 = problems_of(doc);
+    QVERIFY(std::any_of(utf8.begin(), utf8.end(), [](const std::string& p) {
+      return p.rfind("experiments[1].protection", 0) == 0 && p.find("\xef\xbf\xbd") != std::string::npos;
+    }));
   }
 
   void standAloneParsers() {

@@ -97,6 +97,44 @@ class TestProtect : public QObject {
     QVERIFY(o.hardware_cost() > 2.9);
   }
 
+  // Issue 14 fix 6: FAT Fig. 9's cost, the fully unrolled network (one PE per MAC): triplicating
+  // k channels of conv0 adds exactly 2k channels' MACs and one voter per value of the k channels,
+  // and the voter is charged for those channels only (not for every channel of the layer).
+  void unrolled_cost_counts_triplicated_channels_only() {
+    Network base = lenet();
+    torch::Tensor profile = images(64, 5);
+    json details;
+    const int64_t k = 3;
+    Network net = apply_protection(
+        base, parse_protection(json::array({{{"scheme", "replicate"}, {"k", k}, {"layers", {"conv0"}}}}), "test"),
+        profile, torch::Tensor(), details);
+    Overhead o = measure_overhead(base, net, torch::Tensor());
+    auto* conv = dynamic_cast<QuantConv2dImpl*>(base->stage(0).module->children()[0].get());
+    QVERIFY(conv != nullptr);
+    torch::Tensor out;
+    {
+      torch::InferenceMode inference;
+      out = base->forward_range(images(1), 0, 1);
+    }
+    const int64_t spatial = out.size(2) * out.size(3);
+    const torch::Tensor& w = conv->conv->weight;
+    const int64_t macs_per_channel = spatial * w.size(1) * w.size(2) * w.size(3);
+    QCOMPARE(o.macs, o.macs_base + 2 * k * macs_per_channel);
+    QCOMPARE(o.voted_values, k * spatial);
+    QCOMPARE(o.extra_ops, 3 * k * spatial);  // two equality tests and a select per voted value
+    const double expected = static_cast<double>(o.macs_base + 2 * k * macs_per_channel + k * spatial) / o.macs_base;
+    QCOMPARE(o.unrolled_cost(), expected);  // the same integer ratio, computed the same way
+    QVERIFY(o.unrolled_cost() > 1.0);
+    QCOMPARE(o.to_json().at("unrolled_cost").get<double>(), expected);
+    // The mixed cost (kept by its name) still averages in memory, so it differs.
+    QVERIFY(std::abs(o.hardware_cost() - o.unrolled_cost()) > 1e-6);
+    // Whole-network TMR: three times the MACs plus one voter per output value of every stage.
+    Network tmr = protect(base, json::array({{{"scheme", "tmr"}}}), {});
+    Overhead t = measure_overhead(base, tmr, torch::Tensor());
+    QVERIFY(t.voted_values > 0);
+    QCOMPARE(t.unrolled_cost(), static_cast<double>(3 * t.macs_base + t.voted_values) / t.macs_base);
+  }
+
   void vote_rules() {
     auto t = [](std::vector<float> v) { return torch::tensor(v); };
     torch::Tensor a = t({1, 5, 7, 1}), b = t({1, 2, 3, 9}), c = t({4, 2, 5, 9});

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <limits>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "data/dataset.h"
 #include "ftt/training_variants.h"
 #include "models/model_io.h"
+#include "models/stored_weight.h"
+#include "protect/schemes.h"
 #include "models/threshold_relu.h"
 #include "models/zoo.h"
 #include "project/config_json.h"
@@ -342,6 +345,7 @@ class TestRobustTraining : public QObject {
     t.bitflip_training = c;
     // Mantissa flips keep every gradient finite, so SGD at lr 0 leaves the weights exactly as they were.
     t.bitflip_training.bit_field = "mantissa";
+    t.bitflip_training.faulty_weight = 1.0;  // the single faulty pass: inject before forward, restore at before_step
     TrainingVariants variants(trained, t);
     TrainContext ctx;
     variants.install(ctx.hooks);
@@ -360,6 +364,97 @@ class TestRobustTraining : public QObject {
     nlohmann::json d = variants.describe().at("bitflip_training");
     QCOMPARE(d.at("steps").get<int64_t>(), int64_t{4});
     QVERIFY(d.at("bit_flips").get<int64_t>() > 0);
+  }
+
+  // Issue 14 fix 9: the step's gradient is that of (1 - a) L_clean + a L_faulty on the same batch.
+  // The faulty gradient is measured on its own with a twin trainer of the same seed (the same
+  // faults); 1 - a and a are powers of two here, so the mix differs from the separately computed
+  // gradients only by the order of float additions: compared within a few ulps of their size.
+  void bitflipMixesCleanAndFaultyLoss() {
+    DatasetSplit data = synthetic_data();
+    Network net = lenet(data);
+    net->train();
+    BitflipTrainingConfig c;
+    c.enabled = true;
+    c.ber = 2e-3;
+    c.format = "fp32";
+    c.bit_field = "mantissa";  // finite losses: the faulty pass is always used
+    c.faulty_weight = 0.25;
+    QCOMPARE(BitflipTrainingConfig{}.faulty_weight, 0.5);  // the documented default
+    const torch::Tensor x = data.train.images.narrow(0, 0, 32), y = data.train.labels.narrow(0, 0, 32);
+    auto loss_of = [&](const torch::Tensor& logits) { return compute_loss("cross_entropy", logits, y); };
+    auto grads = [&] {
+      std::vector<torch::Tensor> g;
+      for (const auto& p : net->parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+      return g;
+    };
+    const auto clean_weights = snapshot(net);
+    // The clean gradient, then the faulty one with the twin's faults.
+    net->zero_grad();
+    const torch::Tensor clean_loss = loss_of(net->forward(x));
+    clean_loss.backward();
+    const auto g_clean = grads();
+    net->zero_grad();
+    BitflipTraining twin(net, c, 7);
+    twin.inject();
+    const torch::Tensor faulty_loss = loss_of(net->forward(x));
+    faulty_loss.backward();
+    QVERIFY(twin.restore(faulty_loss));
+    const auto g_faulty = grads();
+    QVERIFY(std::abs(faulty_loss.item<double>() - clean_loss.item<double>()) > 1e-6);  // the faults matter
+    // The mixed step as the trainer runs it: clean backward, then faulty_pass.
+    net->zero_grad();
+    BitflipTraining bf(net, c, 7);
+    const torch::Tensor l = loss_of(net->forward(x));
+    l.backward();
+    const torch::Tensor mixed = bf.faulty_pass(x, l, loss_of);
+    QVERIFY(same_bits(clean_weights, net));  // clean again before the optimizer step
+    QVERIFY(std::abs(mixed.item<double>() - (0.75 * clean_loss.item<double>() + 0.25 * faulty_loss.item<double>())) <
+            1e-6);
+    const auto g_mixed = grads();
+    for (size_t i = 0; i < g_mixed.size(); ++i) {
+      const torch::Tensor expected = 0.75 * g_clean[i] + 0.25 * g_faulty[i];
+      const double scale = expected.abs().max().item<double>() + 1e-12;
+      QVERIFY2((g_mixed[i] - expected).abs().max().item<double>() <= 1e-5 * scale, std::to_string(i).c_str());
+      // And it is neither part alone.
+    }
+    double off_clean = 0, off_faulty = 0;
+    for (size_t i = 0; i < g_mixed.size(); ++i) {
+      off_clean = std::max(off_clean, (g_mixed[i] - g_clean[i]).abs().max().item<double>());
+      off_faulty = std::max(off_faulty, (g_mixed[i] - g_faulty[i]).abs().max().item<double>());
+    }
+    QVERIFY(off_clean > 1e-6 && off_faulty > 1e-6);
+
+    // Through the trainer: the default mix runs both passes every step and reports the weight.
+    TrainConfig t;
+    t.epochs = 1;
+    t.batch_size = 32;
+    t.bitflip_training = c;
+    t.bitflip_training.faulty_weight = 0.5;
+    Network trained = lenet(data);
+    TrainingVariants variants(trained, t);
+    TrainContext ctx;
+    variants.install(ctx.hooks);
+    QVERIFY(ctx.hooks.extra_pass && !ctx.hooks.before_forward);
+    train_network(trained, data, t, ctx);
+    variants.finish();
+    const nlohmann::json d = variants.describe().at("bitflip_training");
+    QCOMPARE(d.at("faulty_weight").get<double>(), 0.5);
+    QCOMPARE(d.at("steps").get<int64_t>(), int64_t{4});
+    // The key: read, range-checked with its field named, written back.
+    TrainConfig parsed = parse_train_config({{"bitflip_training", {{"faulty_weight", 0.3}}}}, "t.json");
+    QCOMPARE(parsed.bitflip_training.faulty_weight, 0.3);
+    QCOMPARE(to_json(parsed).at("bitflip_training").at("faulty_weight").get<double>(), 0.3);
+    for (double bad : {0.0, 1.5, -1.0}) {
+      try {
+        parse_train_config({{"bitflip_training", {{"faulty_weight", bad}}}}, "t.json");
+        QFAIL("an out-of-range faulty_weight was accepted");
+      } catch (const ValidationError& e) {
+        std::string all;
+        for (const auto& p : e.problems()) all += p + "\n";
+        QVERIFY2(all.find("bitflip_training.faulty_weight") != std::string::npos, all.c_str());
+      }
+    }
   }
 
   // Bit-flip training with a real learning rate still learns on clean weights.
@@ -430,6 +525,80 @@ class TestRobustTraining : public QObject {
       QFAIL("no error");
     } catch (const ConfigError& e) {
       QVERIFY(std::string(e.what()).find("training.saturating_weights.layers") != std::string::npos);
+    }
+  }
+  // Issue 14 fix 8: after saturating-weight training the `saturate` scheme stores the weights with
+  // the scale they were trained under (recorded in the network and in the model file), not
+  // factor * max|w| of the trained weights, which is a different, smaller scale.
+  void saturateSchemeKeepsTheTrainedScale() {
+    DatasetSplit data = synthetic_data();
+    Network net = lenet(data);
+    TrainConfig t;
+    t.epochs = 1;
+    t.batch_size = 32;
+    t.saturating_weights.enabled = true;
+    t.saturating_weights.function = "tanh";
+    t.saturating_weights.factor = 1.5;
+    TrainingVariants variants(net, t);
+    TrainContext ctx;
+    variants.install(ctx.hooks);
+    train_network(net, data, t, ctx);
+    variants.finish();
+    const nlohmann::json layers = variants.describe().at("saturating_weights").at("layers");
+    std::map<std::string, double> trained;
+    for (const auto& l : layers) trained[l.at("stage").get<std::string>()] = l.at("s").get<double>();
+    QCOMPARE(net->trained_encodings().size(), trained.size());
+
+    // The scale each wrapped layer of a protected copy decodes with.
+    auto scales = [](const Network& protected_net) {
+      std::map<std::string, double> out;
+      for (const auto& stage : protected_net->stages())
+        for (const auto& m : stage.module->modules(false))
+          if (auto* sw = dynamic_cast<StoredWeightImpl*>(m.get()))
+            out[stage.name] = sw->named_buffers(false)["decode_scale"].item<double>();
+      return out;
+    };
+    const nlohmann::json scheme = nlohmann::json::array({{{"scheme", "saturate"}, {"factor", 1.5}}});
+    nlohmann::json details;
+    Network saturated =
+        apply_protection(net, parse_protection(scheme, "test"), torch::Tensor(), torch::Tensor(), details);
+    const std::map<std::string, double> used = scales(saturated);
+    QCOMPARE(used.size(), trained.size());
+    for (const auto& [stage, s] : trained) {
+      // decode_scale is a float32 buffer: s to float precision.
+      QVERIFY2(std::abs(used.at(stage) - s) <= 1e-6 * s, stage.c_str());
+      // What the scheme used to take: 1.5 max|w| of the trained weights, measurably smaller.
+      auto* layer = net->stage(net->stage_index(stage)).module->children()[0].get();
+      torch::Tensor w = dynamic_cast<QuantConv2dImpl*>(layer) ? dynamic_cast<QuantConv2dImpl*>(layer)->conv->weight
+                                                              : dynamic_cast<QuantLinearImpl*>(layer)->linear->weight;
+      QVERIFY(std::abs(1.5 * w.abs().max().item<double>() - s) > 1e-3 * s);
+    }
+    // The stored copy decodes to the trained weights (atanh then tanh: float rounding only).
+    torch::Tensor x = data.test.images.narrow(0, 0, 16);
+    {
+      torch::InferenceMode guard;
+      net->eval();
+      QVERIFY(torch::allclose(saturated->forward(x), net->forward(x), 1e-4, 1e-4));
+    }
+    // The model file keeps the scale: a loaded model is stored with it too.
+    std::filesystem::create_directories(FAULTSCAPE_TEST_TMP);
+    const std::string path = std::string(FAULTSCAPE_TEST_TMP) + "/saturating_lenet.pt";
+    save_model(net, path);
+    LoadedModel loaded = load_model(path);
+    QCOMPARE(loaded.net->trained_encodings().size(), trained.size());
+    nlohmann::json details2;
+    const std::map<std::string, double> used2 = scales(
+        apply_protection(loaded.net, parse_protection(scheme, "test"), torch::Tensor(), torch::Tensor(), details2));
+    for (const auto& [stage, s] : trained) QVERIFY(std::abs(used2.at(stage) - s) <= 1e-6 * s);
+    // Another function than the trained one is refused, naming the field.
+    try {
+      nlohmann::json d;
+      apply_protection(net,
+                       parse_protection(nlohmann::json::array({{{"scheme", "saturate"}, {"function", "atan"}}}), "t"),
+                       torch::Tensor(), torch::Tensor(), d);
+      QFAIL("a function other than the trained one was accepted");
+    } catch (const ConfigError& e) {
+      QVERIFY2(std::string(e.what()).find("protection[0].function") != std::string::npos, e.what());
     }
   }
 

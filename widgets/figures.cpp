@@ -57,14 +57,34 @@ double number_or(const json& j, const char* key, double fallback) {
   return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
 }
 
-// The protection's hardware cost recorded in a campaign summary; 1 (unprotected) when none.
-double overhead_cost(const json& summary) {
+// The overhead key of the run's Pareto cost objective ("overhead/unrolled_cost:min" in
+// campaign.pareto -> "unrolled_cost"); the mixed hardware_cost when the run names none.
+std::string cost_key(const json& run) {
+  const json config = run.value("config", json::object());
+  const json campaign = config.is_object() ? config.value("campaign", json::object()) : json::object();
+  const std::string pareto = campaign.is_object() && campaign.contains("pareto") && campaign["pareto"].is_string()
+                                 ? campaign["pareto"].get<std::string>()
+                                 : "";
+  const std::string prefix = "overhead/";
+  const size_t at = pareto.find(prefix);
+  if (at == std::string::npos) return "hardware_cost";
+  const size_t end = pareto.find_first_of(":,", at);
+  return pareto.substr(at + prefix.size(), end == std::string::npos ? std::string::npos : end - at - prefix.size());
+}
+
+// The protection's overhead recorded in a campaign summary (an empty object when none).
+json overhead_of(const json& summary) {
   // Campaign summaries of protected networks hold it under protection.overhead.
   json overhead = summary.value("overhead", json::object());
   if (overhead.empty() && summary.contains("protection") && summary["protection"].is_object())
     overhead = summary["protection"].value("overhead", json::object());
+  return overhead.is_object() ? overhead : json::object();
+}
+
+// The protection's hardware cost in a campaign summary; 1 (unprotected) when none.
+double overhead_cost(const json& overhead) {
   for (const char* key : {"hardware_cost", "cost", "params_ratio"})
-    if (overhead.is_object() && overhead.contains(key) && overhead[key].is_number()) return overhead[key].get<double>();
+    if (overhead.contains(key) && overhead[key].is_number()) return overhead[key].get<double>();
   return 1;
 }
 
@@ -133,7 +153,15 @@ QVector<ParetoPoint> pareto_points(const json& run) {
   if (!summary.is_object() || (kind != "stuck_sweep" && kind != "ber_sweep")) return {};
   ParetoPoint base;
   base.run = run.value("id", 0LL);
-  base.cost = overhead_cost(summary);
+  // FAT Fig. 9's cost when the run's objective names it: its points form their own front, on
+  // their own axis. An unprotected run records no overhead: cost 1 in either unit.
+  const json overhead = overhead_of(summary);
+  const bool unrolled = cost_key(run) == "unrolled_cost" && (overhead.empty() || overhead.contains("unrolled_cost"));
+  base.cost = unrolled && overhead.contains("unrolled_cost") && overhead["unrolled_cost"].is_number()
+                  ? overhead["unrolled_cost"].get<double>()
+                  : overhead_cost(overhead);
+  const QString cost_suffix = unrolled ? QObject::tr(", unrolled cost") : QString();
+  if (unrolled) base.cost_name = QObject::tr("hardware cost of the unrolled network: PEs + voters (x unprotected)");
   const QString scheme =
       QString::fromStdString(run.value("config", json::object()).value("protection", json::array()).dump());
   base.label = run_label(run) + (scheme == "[]" || scheme == "null" ? "" : " " + scheme);
@@ -144,7 +172,7 @@ QVector<ParetoPoint> pareto_points(const json& run) {
     const double worst = number_or(summary, "min", number_or(summary, "mean", -1));
     if (worst < 0) return {};
     base.accuracy = worst;
-    base.measure = QObject::tr("worst single stuck-at fault");
+    base.measure = QObject::tr("worst single stuck-at fault") + cost_suffix;
     base.label += QObject::tr(" stuck-at sweep");
     out << base;
     return out;
@@ -158,13 +186,13 @@ QVector<ParetoPoint> pareto_points(const json& run) {
     ParetoPoint pt = base;
     pt.accuracy = mean;
     pt.rate = rate;
-    pt.measure = QObject::tr("mean at BER %1").arg(rate_text(rate));
+    pt.measure = QObject::tr("mean at BER %1").arg(rate_text(rate)) + cost_suffix;
     pt.label += QObject::tr(" at BER %1").arg(rate_text(rate));
     out << pt;
   }
   if (out.isEmpty() && number_or(summary, "mean", -1) >= 0) {  // an older summary: the mean over its rates
     base.accuracy = number_or(summary, "mean", -1);
-    base.measure = QObject::tr("mean over a BER sweep's rates");
+    base.measure = QObject::tr("mean over a BER sweep's rates") + cost_suffix;
     out << base;
   }
   return out;

@@ -183,6 +183,8 @@ void ParetoPlot::refresh() {
   front_graph_->data()->set(f, true);
   dominated_graph_->data()->set(d, true);
   if (pts.isEmpty()) return;
+  // The points of one measure share their cost (figures put the cost into the measure).
+  plot()->xAxis->setLabel(pts[0].cost_name.isEmpty() ? tr("hardware cost (x unprotected)") : pts[0].cost_name);
   double x0 = pts[0].cost, x1 = x0, y0 = pts[0].accuracy, y1 = y0;
   for (const ParetoPoint& p : pts) {
     x0 = std::min(x0, p.cost), x1 = std::max(x1, p.cost);

@@ -21,6 +21,7 @@ struct ParetoPoint {
   double accuracy = 0;  // accuracy under faults, % (maximised)
   QString measure;      // what `accuracy` is: "worst stuck-at fault", "mean at BER 1e-05", ...
   double rate = 0;      // the BER of a BER sweep's point (orders the measures); 0 otherwise
+  QString cost_name;    // the x axis when these points are shown; empty: the mixed hardware cost
 };
 
 // "1e-05", "2.5e-05": a fault rate as the Pareto measures and labels write it.

@@ -135,6 +135,8 @@ void add_robust_training_options(CLI::App& cmd, nlohmann::json& e) {
                                        "comma-separated: weight,bias,bn (default weight,bias)");
   cmd.add_option_function<std::string>("--bitflip-max-loss", set("bitflip_training", "max_loss"),
                                        "skip the update of a step whose faulty loss exceeds this (default 100)");
+  cmd.add_option_function<std::string>("--bitflip-faulty-weight", set("bitflip_training", "faulty_weight"),
+                                       "loss = (1-w) clean + w faulty, w in (0, 1] (default 0.5; 1 = faulty only)");
   cmd.add_option_function<std::string>("--saturating", set("saturating_weights", "function"),
                                        "train with saturating weights: tanh | atan");
   cmd.add_option_function<std::string>("--saturating-factor", set("saturating_weights", "factor"),

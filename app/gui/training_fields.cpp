@@ -148,7 +148,12 @@ std::vector<TrainingSection> training_sections() {
          tr("A step whose faulty loss exceeds this (> 0) or is not finite updates nothing: fp32 exponent flips would "
             "swamp the optimizer (%1)")
              .arg(ftt),
-         100.0}}},
+         100.0},
+        {"faulty_weight", tr("Faulty-loss weight"), T::Real,
+         tr("w in (0, 1]: the step's loss is (1 - w) * clean loss + w * faulty loss on the same batch; 1 = the "
+            "faulty loss alone (%1)")
+             .arg(ftt),
+         0.5}}},
       {"saturating_weights",
        tr("Saturating weights"),
        tr("Trains w = s*tanh(v) (or s*2/pi*atan(v)) with s = factor * max|w|, so the weights suit the saturate "

@@ -43,8 +43,14 @@ void Problems::throw_if_any(const std::string& source) const {
 
 std::string describe_value(const nlohmann::json& value) {
   constexpr size_t kMax = 40;
-  std::string text = value.dump();
-  if (text.size() > kMax) text = text.substr(0, kMax - 3) + "...";
+  // A string from the command line (--set VALUE that is not JSON) may hold bytes that are not
+  // UTF-8, which dump() would throw on (found by fuzz_overrides): they print as U+FFFD.
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > kMax) {
+    size_t cut = kMax - 3;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    text = text.substr(0, cut) + "...";
+  }
   return text;
 }
 

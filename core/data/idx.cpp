@@ -137,10 +137,13 @@ torch::Tensor read_idx(const std::string& file, uint32_t expected_magic) {
     const int64_t size = big_endian(word.data());
     // A zero or absurd dimension means a damaged header; refuse before allocating anything.
     if (size == 0) throw DataError(file + ": dimension " + std::to_string(d) + " is zero");
-    payload *= size;
-    if (payload > (int64_t{1} << 34)) {
+    // Compared before multiplying: payload <= 2^34 and size < 2^32 could overflow int64 together
+    // (found by fuzz_idx: dimensions 0xffffff00 x 0x1c000000 x ...).
+    constexpr int64_t kMaxPayload = int64_t{1} << 34;
+    if (size > kMaxPayload / payload) {
       throw DataError(file + ": implausible dimensions in the IDX header (over 16 GiB of data)");
     }
+    payload *= size;
     dims.push_back(size);
   }
 

@@ -40,9 +40,36 @@ bool BitflipTraining::restore(const torch::Tensor& loss) {
   return false;
 }
 
+torch::Tensor BitflipTraining::faulty_pass(const torch::Tensor& x, const torch::Tensor& clean_loss,
+                                           const std::function<torch::Tensor(const torch::Tensor&)>& loss_of) {
+  const double a = config_.faulty_weight;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net_->parameters())
+      if (p.grad().defined()) p.mutable_grad().mul_(1 - a);
+  }
+  inject();
+  torch::Tensor faulty = loss_of(net_->forward(x));
+  const double l = faulty.item<double>();
+  const bool usable = std::isfinite(l) && l <= config_.max_loss;
+  if (usable) (faulty * a).backward();
+  log_.undo(sites_);  // the clean weights back before the optimizer step
+  if (!usable) {
+    ++skipped_;
+    return clean_loss.detach();
+  }
+  return clean_loss.detach() * (1 - a) + faulty.detach() * a;
+}
+
 nlohmann::json BitflipTraining::describe() const {
-  return {{"ber", config_.ber},  {"format", config_.format},  {"bit_field", config_.bit_field}, {"steps", steps_},
-          {"bit_flips", flips_}, {"skipped_steps", skipped_}, {"weight_tensors", sites_.size()}};
+  return {{"ber", config_.ber},
+          {"format", config_.format},
+          {"bit_field", config_.bit_field},
+          {"faulty_weight", config_.faulty_weight},
+          {"steps", steps_},
+          {"bit_flips", flips_},
+          {"skipped_steps", skipped_},
+          {"weight_tensors", sites_.size()}};
 }
 
 }  // namespace faultscape

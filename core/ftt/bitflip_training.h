@@ -1,20 +1,28 @@
-// FTT weight bit-flip training (FTT-NAS, paper 004: training under the weight fault model). Every
-// training step:
-//   1. samples a fault set for the stored weights at `ber` (the campaign's own sampler: binomial
-//      count, then positions) and flips those bits in place (WeightUndoLog, no copy);
-//   2. the trainer runs forward and backward on the faulty weights, so the gradient is that of the
-//      loss under faults;
-//   3. restores the clean weights bit for bit from the undo log before the optimizer step, which
-//      therefore updates the clean weights with the faulty-network gradient.
-// A step whose loss is not finite or exceeds max_loss (an exponent flip of an fp32 weight turns the
-// logits into ~1e38) contributes no update: its gradients are dropped and the step is counted as
-// skipped. Such gradients are ~1e35 times the clean ones and would swamp Adam's moment estimates
-// for thousands of steps (measured: 68 % instead of 88 % on LeNet-5 without this rule).
+// FTT weight bit-flip training (FTT-NAS, paper 004: training under the weight fault model). The
+// loss of a step is
+//
+//     L = (1 - a) * L_clean + a * L_faulty,        a = faulty_weight (default 0.5)
+//
+// on the same batch, as FTT-NAS's fault-tolerant training mixes the clean and the faulty loss.
+// Every training step:
+//   1. the trainer's forward and backward on the clean weights give grad L_clean, scaled by 1 - a;
+//   2. a fault set for the stored weights is sampled at `ber` (the campaign's own sampler: binomial
+//      count, then positions) and flipped in place (WeightUndoLog, no copy); forward and backward
+//      of a * L_faulty add its gradient;
+//   3. the clean weights come back bit for bit from the undo log before the optimizer step, which
+//      therefore updates the clean weights with the gradient of L.
+// With a = 1 the step is one pass on the faulty weights (the faulty loss alone).
+// A faulty pass whose loss is not finite or exceeds max_loss (an exponent flip of an fp32 weight
+// turns the logits into ~1e38) contributes nothing and is counted as skipped: with a < 1 the step
+// keeps the clean part (1 - a) grad L_clean, with a = 1 it updates nothing. Such gradients are
+// ~1e35 times the clean ones and would swamp Adam's moment estimates for thousands of steps
+// (measured: 68 % instead of 88 % on LeNet-5 without this rule).
 #pragma once
 #include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -32,6 +40,12 @@ class BitflipTraining {
   BitflipTraining(Network& net, const BitflipTrainingConfig& config, uint64_t seed);
   void inject();                            // before the forward pass
   bool restore(const torch::Tensor& loss);  // after backward: clean weights back; false = skip the step
+  // Steps 1-3 above for a < 1, after the trainer's clean backward: returns the step's mixed loss
+  // (the clean loss when the faulty pass was skipped).
+  torch::Tensor faulty_pass(const torch::Tensor& x, const torch::Tensor& clean_loss,
+                            const std::function<torch::Tensor(const torch::Tensor&)>& loss_of);
+  // a = 1: inject() before the trainer's forward and restore() after its backward instead.
+  bool single_pass() const { return config_.faulty_weight >= 1; }
   int64_t steps() const { return steps_; }
   int64_t flips() const { return flips_; }
   int64_t skipped() const { return skipped_; }

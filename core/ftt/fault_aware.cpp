@@ -8,18 +8,30 @@
 
 namespace faultscape {
 
-std::vector<double> auto_stuck_values(const Network& net, int stage) {
+QuantizerStuckValues auto_stuck_source(const Network& net, int stage) {
   // Pooling and flattening keep the values of the stage before: look back to the last quantizer.
   for (int s = stage; s >= 0; --s) {
     const QuantActImpl* act = nullptr;
     for (const auto& m : net->stage(s).module->modules())
       if (auto* a = dynamic_cast<const QuantActImpl*>(m.get())) act = a;
-    if (act) return act->levels();
+    if (act) {
+      const int64_t n = quant_max_level(act->bits());
+      QuantizerStuckValues v;
+      v.levels = act->bits() <= 1 ? std::vector<double>{-1.0, 1.0}
+                                  : std::vector<double>{-static_cast<double>(n), 0.0, static_cast<double>(n)};
+      v.bound = act->bound_tensor();
+      v.max_level = n;
+      return v;
+    }
     const std::string& kind = net->stage(s).kind;
     if (kind != "pool" && kind != "flatten") break;
   }
   throw ConfigError("training.fault_aware.stuck_values: \"auto\" needs quantized activations at stage \"" +
                     net->stage(stage).name + "\" (model.act_bits); give the values, e.g. [0]");
+}
+
+std::vector<double> auto_stuck_values(const Network& net, int stage) {
+  return ErrorInjectionImpl(auto_stuck_source(net, stage), 0.0, Granularity::Element).stuck_values();
 }
 
 FaultAwareTraining::FaultAwareTraining(Network& net, const FatConfig& config, int epochs, uint64_t seed)
@@ -28,8 +40,8 @@ FaultAwareTraining::FaultAwareTraining(Network& net, const FatConfig& config, in
     throw ConfigError("training.fault_aware.method: expected 1 or 2, got " + std::to_string(config.method));
   Granularity g = parse_granularity(config.granularity);
   for (int s : activation_stages(net, config.layers, "training.fault_aware.layers")) {
-    std::vector<double> values = config.stuck_values.empty() ? auto_stuck_values(net, s) : config.stuck_values;
-    ErrorInjection layer(values, config.p, g);
+    ErrorInjection layer = config.stuck_values.empty() ? ErrorInjection(auto_stuck_source(net, s), config.p, g)
+                                                       : ErrorInjection(config.stuck_values, config.p, g);
     layer->set_enabled(false);
     append_to_stage(net, s, layer);
     points_.push_back({s, net->stage(s).name, layer});

@@ -17,9 +17,21 @@
 
 namespace faultscape {
 
-// "auto" stuck values of a stage's output: the levels of the activation quantizer that produced
-// it (for a pooling stage, the one before it). Throws ConfigError for float activations.
+// "auto" stuck values of a stage's output, from the activation quantizer that produced it (for a
+// pooling stage, the one before it), with bound a and n = quant_max_level(bits):
+//   1 bit:   {-a, a}          the paper's {0 (representing -1), 1};
+//   2 bits:  {-a, 0, a}       the paper's symmetric {-1, 0, 1};
+//   3+ bits: {-a, 0, a}       the lowest, zero and highest level. The paper (sec. V-D) names the
+//            stuck values of its 3- and 4-bit networks by their largest codes, 7 and 15 (the
+//            all-ones word of the activation); it lists no full set. We take the word's extremes
+//            (all zeros -> lowest level, all ones -> highest) and zero (stuck@0), not every one of
+//            the 2n+1 levels: each value then gets p/3 of the injections as at 2 bits, where
+//            spreading p over 7 or 15 mostly harmless middle levels would dilute the extremes.
+// Throws ConfigError for float activations.
 std::vector<double> auto_stuck_values(const Network& net, int stage);
+// The same values tied to the quantizer's bound tensor: they follow a learnable clip as training
+// moves it (what the injection layers of FaultAwareTraining use).
+QuantizerStuckValues auto_stuck_source(const Network& net, int stage);
 
 class FaultAwareTraining {
  public:

@@ -23,6 +23,30 @@ ErrorInjectionImpl::ErrorInjectionImpl(std::vector<double> stuck_values, double 
   set_p(p);
 }
 
+ErrorInjectionImpl::ErrorInjectionImpl(QuantizerStuckValues stuck_values, double p, Granularity granularity)
+    : ErrorInjectionImpl(std::move(stuck_values.levels), p, granularity) {
+  if (!stuck_values.bound.defined() || stuck_values.max_level < 1)
+    throw ConfigError("error injection: quantizer stuck values need a bound and a maximum level >= 1");
+  bound_ = stuck_values.bound;
+  max_level_ = stuck_values.max_level;
+}
+
+torch::Tensor ErrorInjectionImpl::values(const torch::TensorOptions& options) const {
+  torch::Tensor v = torch::tensor(values_, options);
+  if (!bound_.defined()) return v;
+  // The quantizer's step a / n, in the quantizer's dtype, times the integer level: bit for bit the
+  // value fake_quantize outputs at that level. The bound is read detached: an injected fault is not
+  // a signal to train the clip with.
+  const torch::Tensor step = bound_.detach().to(v.options()) / static_cast<double>(max_level_);
+  return v * step;
+}
+
+std::vector<double> ErrorInjectionImpl::stuck_values() const {
+  torch::Tensor v = values(torch::TensorOptions().dtype(bound_.defined() ? bound_.scalar_type() : torch::kDouble));
+  v = v.to(torch::kDouble).contiguous();
+  return std::vector<double>(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
+}
+
 void ErrorInjectionImpl::set_p(double p) {
   if (!(p >= 0 && p <= 1)) throw ConfigError("error injection: p must be in [0, 1], got " + std::to_string(p));
   p_ = p;
@@ -41,7 +65,7 @@ torch::Tensor ErrorInjectionImpl::inject(const torch::Tensor& x, const torch::Te
   torch::Tensor mask = r < p_;
   // r in [p j / M, p (j+1) / M) selects e_j; the clamp only matters where mask is false.
   torch::Tensor j = (r * (static_cast<double>(m) / p_)).to(torch::kLong).clamp_max(m - 1);
-  torch::Tensor eps = torch::tensor(values_, x.options()).index({j});
+  torch::Tensor eps = values(x.options()).index({j});
   // where() passes no gradient to x at masked positions: eq. 3.
   return torch::where(mask, eps, x);
 }

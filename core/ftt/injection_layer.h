@@ -27,9 +27,19 @@ enum class Granularity { Element, Channel, Pixel };
 Granularity parse_granularity(const std::string& name);  // throws ConfigError
 std::string to_string(Granularity g);
 
+// Stuck values that follow an activation quantizer's clipping bound a (learnable or not):
+// value_k = level_k * (a / max_level), recomputed at every forward pass the way fake_quantize
+// computes its levels, so they stay levels of the quantizer while training moves a.
+struct QuantizerStuckValues {
+  std::vector<double> levels;  // integer level indices, e.g. {-n, 0, n}
+  torch::Tensor bound;         // the quantizer's bound tensor (shared, read detached)
+  int64_t max_level = 1;       // n
+};
+
 class ErrorInjectionImpl : public torch::nn::Module {
  public:
   ErrorInjectionImpl(std::vector<double> stuck_values, double p, Granularity granularity);
+  ErrorInjectionImpl(QuantizerStuckValues stuck_values, double p, Granularity granularity);
 
   torch::Tensor forward(const torch::Tensor& x);
   // The random tensor of eqs. 4 / 5 for input x (before broadcasting), U(0, 1).
@@ -42,11 +52,16 @@ class ErrorInjectionImpl : public torch::nn::Module {
   void set_p(double p);
   double p() const { return p_; }
   Granularity granularity() const { return granularity_; }
-  const std::vector<double>& stuck_values() const { return values_; }
+  // The values injected now (for quantizer-following values: at the bound's current value).
+  std::vector<double> stuck_values() const;
   void pretty_print(std::ostream& stream) const override;
 
  private:
-  std::vector<double> values_;
+  torch::Tensor values(const torch::TensorOptions& options) const;
+
+  std::vector<double> values_;  // absolute values, or level indices when bound_ is defined
+  torch::Tensor bound_;
+  int64_t max_level_ = 1;
   double p_;
   Granularity granularity_;
   bool enabled_ = true;

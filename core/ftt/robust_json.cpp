@@ -48,8 +48,8 @@ json to_json(const QuantBoundConfig& c) {
 }
 
 json to_json(const BitflipTrainingConfig& c) {
-  return {{"ber", c.ber},       {"format", c.format},   {"bit_field", c.bit_field},
-          {"layers", c.layers}, {"tensors", c.tensors}, {"max_loss", c.max_loss}};
+  return {{"ber", c.ber},         {"format", c.format},     {"bit_field", c.bit_field},        {"layers", c.layers},
+          {"tensors", c.tensors}, {"max_loss", c.max_loss}, {"faulty_weight", c.faulty_weight}};
 }
 
 json to_json(const SaturatingTrainingConfig& c) {
@@ -93,6 +93,9 @@ void read_config(Reader& r, BitflipTrainingConfig& c) {
   read_names(r, "layers", c.layers);
   read_names(r, "tensors", c.tensors, {"weight", "bias", "bn"});
   r.get_number("max_loss", c.max_loss, positive, "a number > 0");
+  r.get_number(
+      "faulty_weight", c.faulty_weight, [](double v) { return v > 0 && v <= 1; },
+      "a weight in (0, 1] (the faulty loss's share; 1 = faulty loss only)");
   r.report_unknown();
 }
 

@@ -63,7 +63,14 @@ void RobustTraining::install(TrainHooks& hooks) {
       if (qb) qb->clamp();
     };
   }
-  if (bf) {
+  if (bf && !bf->single_pass()) {
+    auto extra = hooks.extra_pass;
+    hooks.extra_pass = [extra, bf](Network& net, const torch::Tensor& x, const torch::Tensor& loss,
+                                   const TrainHooks::LossOf& loss_of) {
+      const torch::Tensor l = extra ? extra(net, x, loss, loss_of) : loss;
+      return bf->faulty_pass(x, l, loss_of);
+    };
+  } else if (bf) {
     auto before = hooks.before_forward;
     hooks.before_forward = [before, bf](Network& net) {
       if (before) before(net);

@@ -74,6 +74,8 @@ void SaturatingTraining::finish() {
     torch::Tensor stored = w.stored->conv ? w.stored->conv->conv->weight : w.stored->linear->linear->weight;
     stored.copy_(decoded);
     replace_first_child(net_, w.stage, w.plain);
+    // The scale the weights learned to live under: `saturate` stores them with it again.
+    net_->set_trained_encoding(net_->stage(w.stage).name, {config_.function, w.scale});
   }
   finished_ = true;
 }

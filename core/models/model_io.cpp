@@ -46,7 +46,10 @@ void check_record(const nlohmann::json& meta, const std::string& path) {
     throw ModelError(path + ": architecture record: " + field + ": " + what);
   };
   if (!meta.is_object()) bad("(root)", "expected an object");
-  if (meta.value("format", "") != kFormat) throw ModelError(path + ": unsupported model file format");
+  // Not value(): a format that is not a string would throw a library type error (fuzz_model_record).
+  const auto format = meta.find("format");
+  if (format == meta.end() || !format->is_string() || format->get<std::string>() != kFormat)
+    throw ModelError(path + ": unsupported model file format");
   if (!meta.contains("model") || !meta["model"].is_object()) bad("model", "missing or not an object");
   const nlohmann::json* shape = meta.contains("input_shape") ? &meta["input_shape"] : nullptr;
   if (!shape || !shape->is_array() || shape->empty() || shape->size() > 4) bad("input_shape", "expected 1-4 sizes");
@@ -63,6 +66,34 @@ void check_record(const nlohmann::json& meta, const std::string& path) {
   if (meta.contains("channels") && !meta["channels"].is_object()) bad("channels", "expected an object");
 }
 
+// The saturating-weight encodings a network was trained under: {stage: {"function", "s"}}.
+nlohmann::json encoding_record(const Network& net) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [stage, e] : net->trained_encodings()) out[stage] = {{"function", e.function}, {"s", e.scale}};
+  return out;
+}
+
+void apply_encoding_record(Network& net, const nlohmann::json& record, const std::string& path) {
+  const std::string field = path + ": architecture record: saturation";
+  if (!record.is_object()) throw ModelError(field + ": expected an object");
+  for (const auto& [stage, e] : record.items()) {
+    const int i = net->stage_index(stage);
+    if (i < 0 || (net->stage(i).kind != "conv" && net->stage(i).kind != "linear"))
+      throw ModelError(field + "." + stage + ": not a conv / linear stage of this architecture");
+    if (!e.is_object() || !e.contains("function") || !e.at("function").is_string() || !e.contains("s") ||
+        !e.at("s").is_number())
+      throw ModelError(field + "." + stage + ": expected {\"function\": \"tanh\" | \"atan\", \"s\": a number}");
+    const std::string function = e.at("function").get<std::string>();
+    const double s = e.at("s").get<double>();
+    if (function != "tanh" && function != "atan")
+      throw ModelError(field + "." + stage + ".function: expected \"tanh\" or \"atan\", got " +
+                       e.at("function").dump());
+    if (!(s > 0 && s < 1e30))
+      throw ModelError(field + "." + stage + ".s: expected a number in (0, 1e30), got " + e.at("s").dump());
+    net->set_trained_encoding(stage, {function, s});
+  }
+}
+
 }  // namespace
 
 void save_model(Network& net, const std::string& path, const nlohmann::json& meta) {
@@ -74,6 +105,9 @@ void save_model(Network& net, const std::string& path, const nlohmann::json& met
   // Learned-threshold gates are part of the trained architecture but not of the zoo's.
   nlohmann::json gates = threshold_record(net);
   if (!gates.empty()) m["threshold_act"] = gates;
+  // The scale of saturating-weight training, kept for the `saturate` scheme.
+  nlohmann::json encodings = encoding_record(net);
+  if (!encodings.empty()) m["saturation"] = encodings;
   // Output channels of every prunable layer: a pruned network is narrower than the zoo's.
   nlohmann::json channels = nlohmann::json::object();
   for (const ChannelLayer& l : channel_layers(net)) channels[net->stage(l.stage).name] = l.channels();
@@ -115,23 +149,10 @@ bool has_architecture_record(const std::string& path) {
   }
 }
 
-LoadedModel load_model(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw ModelError(path + ": model file does not exist");
-  try {
-    check_input_file(path, "model file");  // a FIFO would block in open()
-  } catch (const Error& e) {
-    throw ModelError(e.what());
-  }
-  torch::serialize::InputArchive archive;
+LoadedModel model_from_record(const std::string& record, const std::string& path) {
   LoadedModel out;
   try {
-    archive.load_from(path, torch::kCPU);
-    c10::IValue meta;
-    if (!archive.try_read(kMetaKey, meta) || !meta.isString())
-      throw ModelError(path + ": not a Faultscape model file (no architecture record)");
-    out.meta = parse_json(meta.toStringRef());
-  } catch (const c10::Error& e) {
-    throw ModelError(path + ": not a readable model file: " + e.what_without_backtrace());
+    out.meta = parse_json(record);
   } catch (const JsonError& e) {
     throw ModelError(path + ": corrupt architecture record: " + e.what());
   }
@@ -141,6 +162,29 @@ LoadedModel load_model(const std::string& path) {
                           out.meta.at("num_classes").get<int64_t>());
   if (out.meta.contains("channels")) narrow_to_record(out.net, out.meta.at("channels"), path);
   if (out.meta.contains("threshold_act")) apply_threshold_record(out.net, out.meta.at("threshold_act"), path);
+  if (out.meta.contains("saturation")) apply_encoding_record(out.net, out.meta.at("saturation"), path);
+  return out;
+}
+
+LoadedModel load_model(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw ModelError(path + ": model file does not exist");
+  try {
+    check_input_file(path, "model file");  // a FIFO would block in open()
+  } catch (const Error& e) {
+    throw ModelError(e.what());
+  }
+  torch::serialize::InputArchive archive;
+  std::string record;
+  try {
+    archive.load_from(path, torch::kCPU);
+    c10::IValue meta;
+    if (!archive.try_read(kMetaKey, meta) || !meta.isString())
+      throw ModelError(path + ": not a Faultscape model file (no architecture record)");
+    record = meta.toStringRef();
+  } catch (const c10::Error& e) {
+    throw ModelError(path + ": not a readable model file: " + e.what_without_backtrace());
+  }
+  LoadedModel out = model_from_record(record, path);
   try {
     out.net->load(archive);
   } catch (const c10::Error& e) {

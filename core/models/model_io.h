@@ -28,4 +28,9 @@ Network load_network(const std::string& path, const std::vector<int64_t>& input_
 // Throws ModelError naming the file when it is missing, not a Faultscape model, or inconsistent.
 LoadedModel load_model(const std::string& path);
 
+// load_model's first step on its own: the network an architecture record (the JSON text stored in
+// a model file) describes, its weights as initialised. Every field is validated; a damaged or
+// hostile record throws ModelError naming `path` and the field (the fuzz target fuzz_model_record).
+LoadedModel model_from_record(const std::string& record, const std::string& path);
+
 }  // namespace faultscape

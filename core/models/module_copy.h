@@ -18,6 +18,9 @@ struct CopyableModule {
 // layers' last_macs), for the overhead report.
 struct CheckerOps {
   int64_t last_extra_ops = 0;
+  // Of the values the last pass produced per image, how many a 2-of-3 voter decided (TMR's vote,
+  // the vote over triplicated channels): the voters of a fully unrolled circuit.
+  int64_t last_voted_values = 0;
 };
 
 torch::nn::AnyModule copy_any(const torch::nn::AnyModule& module);

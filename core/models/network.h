@@ -5,6 +5,7 @@
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/pimpl.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@ struct Stage {
   std::string name;              // unique: "conv0", "pool1", "fc2", "block2_1", ...
   std::string kind;              // "conv", "linear", "pool", "flatten", "block", "script", ...
   torch::nn::Sequential module;  // any single-input module can be wrapped in a Sequential
+};
+
+// The stored-weight encoding a stage's weights were trained under (saturating-weight training,
+// paper 003): w = scale * f(v), f = tanh or 2/pi atan. Model files record it, and the `saturate`
+// scheme stores the weights again with exactly this scale rather than one derived anew.
+struct TrainedEncoding {
+  std::string function;  // tanh | atan
+  double scale = 0;      // s
 };
 
 class NetworkImpl : public torch::nn::Module {
@@ -38,11 +47,18 @@ class NetworkImpl : public torch::nn::Module {
   const std::vector<int64_t>& input_shape() const { return input_shape_; }  // {C, H, W}
   int64_t num_classes() const { return num_classes_; }
 
+  // By stage name; empty unless the network was trained with saturating weights.
+  const std::map<std::string, TrainedEncoding>& trained_encodings() const { return trained_encodings_; }
+  void set_trained_encoding(const std::string& stage, TrainedEncoding encoding) {
+    trained_encodings_[stage] = std::move(encoding);
+  }
+
  private:
   ModelConfig config_;
   std::vector<int64_t> input_shape_;
   int64_t num_classes_;
   std::vector<Stage> stages_;
+  std::map<std::string, TrainedEncoding> trained_encodings_;
 };
 TORCH_MODULE(Network);
 

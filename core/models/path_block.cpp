@@ -24,6 +24,7 @@ torch::nn::AnyModule PathBlockImpl::copy_structure() const {
 Network copy_network(const Network& net) {
   Network out(net->config(), net->input_shape(), net->num_classes());
   for (const auto& s : net->stages()) out->add_stage(s.name, s.kind, copy_sequential(s.module));
+  for (const auto& [stage, encoding] : net->trained_encodings()) out->set_trained_encoding(stage, encoding);
   out->train(net->is_training());
   return out;
 }

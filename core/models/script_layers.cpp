@@ -88,9 +88,12 @@ std::map<std::string, torch::Tensor> own_tensors(const torch::jit::Module& m) {
 }
 
 bool only_keys(const std::map<std::string, torch::Tensor>& t, std::initializer_list<const char*> allowed) {
-  for (const auto& [name, value] : t)
+  for (const auto& entry : t) {
+    // Not a structured binding: C++17 lambdas cannot capture those (clang refuses; the fuzz build).
+    const std::string& name = entry.first;
     if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return name == a; }) == allowed.end())
       return false;
+  }
   return true;
 }
 

@@ -14,30 +14,41 @@ StoredWeightImpl::StoredWeightImpl(std::string function) : function_(std::move(f
     throw ConfigError("stored weights: function must be tanh, atan or scale, got " + function_);
 }
 
-StoredWeightImpl::StoredWeightImpl(QuantConv2d c, std::string function, double factor)
+StoredWeightImpl::StoredWeightImpl(QuantConv2d c, std::string function, double factor, double scale)
     : StoredWeightImpl(std::move(function)) {
   if (c->quant.bits > 0) throw ConfigError("stored weights: layer has quantized weights; needs float weights");
   conv = register_module("layer", std::move(c));
-  encode(factor);
+  encode(factor, scale);
 }
 
-StoredWeightImpl::StoredWeightImpl(QuantLinear l, std::string function, double factor)
+StoredWeightImpl::StoredWeightImpl(QuantLinear l, std::string function, double factor, double scale)
     : StoredWeightImpl(std::move(function)) {
   if (l->quant.bits > 0) throw ConfigError("stored weights: layer has quantized weights; needs float weights");
   linear = register_module("layer", std::move(l));
-  encode(factor);
+  encode(factor, scale);
 }
 
-void StoredWeightImpl::encode(double factor) {
+void StoredWeightImpl::encode(double factor, double scale) {
   torch::NoGradGuard no_grad;
   torch::Tensor w = conv ? conv->conv->weight : linear->linear->weight;
-  double s = function_ == "scale" ? factor : factor * w.abs().max().item<double>();
+  const double max_w = w.abs().max().item<double>();
+  const bool given = scale > 0 && function_ != "scale";
+  double s = function_ == "scale" ? factor : given ? scale : factor * max_w;
   if (s <= 0) s = 1;
+  // A trained layer decodes to s f(v) with |f| < 1 in exact arithmetic; in float its largest
+  // weights may round to s itself. Beyond s (plus that rounding) the weights were changed after
+  // training, and the trained encoding cannot hold them.
+  if (given && max_w > s * (1 + 1e-6))
+    throw ConfigError("stored weights: max |w| = " + std::to_string(max_w) +
+                      " exceeds the trained scale s = " + std::to_string(s));
   scale_ = register_buffer("decode_scale", torch::full({}, s, w.options()));
+  // The ratio w / s kept strictly inside (-1, 1): a weight that rounded to s is stored at the
+  // largest finite code (atanh(1) would be infinite) and decodes to s within one float step.
+  const double below_one = std::nextafter(1.0f, 0.0f);
   if (function_ == "tanh")
-    w.copy_(torch::atanh(w / s));
+    w.copy_(torch::atanh((w / s).clamp(-below_one, below_one)));
   else if (function_ == "atan")
-    w.copy_(torch::tan(w / s * (M_PI / 2)));
+    w.copy_(torch::tan((w / s).clamp(-below_one, below_one) * (M_PI / 2)));
   else
     w.mul_(s);
 }

@@ -2,7 +2,8 @@
 //  - "tanh":  w = s * tanh(v)            (saturating storage: any corrupted v decodes into [-s, s])
 //  - "atan":  w = s * (2/pi) * atan(v)
 //  - "scale": w = v / k                   (weight scaling: v = k * w is stored)
-// s = factor * max|w| of the layer (factor > 1 so every weight is representable); k = factor.
+// s = factor * max|w| of the layer (factor > 1 so every weight is representable), or the s the
+// layer was trained under (saturating-weight training); k = factor.
 // Only float (unquantized) layers: an intN code has no meaningful saturating decode.
 #pragma once
 #include <torch/nn/module.h>
@@ -17,9 +18,11 @@ namespace faultscape {
 
 class StoredWeightImpl : public torch::nn::Module, public CopyableModule, public CheckerOps {
  public:
-  // Encodes the layer's weights into its stored tensor. function: tanh | atan | scale.
-  StoredWeightImpl(QuantConv2d conv, std::string function, double factor);
-  StoredWeightImpl(QuantLinear linear, std::string function, double factor);
+  // Encodes the layer's weights into its stored tensor. function: tanh | atan | scale. For tanh /
+  // atan, `scale` > 0 gives s itself (the scale the weights were trained under) instead of
+  // factor * max|w|; ConfigError when a weight lies beyond it.
+  StoredWeightImpl(QuantConv2d conv, std::string function, double factor, double scale = 0);
+  StoredWeightImpl(QuantLinear linear, std::string function, double factor, double scale = 0);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor decoded_weight() const;
   torch::nn::AnyModule copy_structure() const override;
@@ -28,7 +31,7 @@ class StoredWeightImpl : public torch::nn::Module, public CopyableModule, public
   QuantLinear linear{nullptr};
 
  private:
-  void encode(double factor);
+  void encode(double factor, double scale);
   StoredWeightImpl(std::string function);
 
   std::string function_;

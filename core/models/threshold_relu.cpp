@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <limits>
+#include <set>
 
 #include "common/error.h"
 
@@ -89,12 +90,43 @@ nlohmann::json threshold_record(const Network& net) {
 
 void apply_threshold_record(Network& net, const nlohmann::json& record, const std::string& source) {
   if (!record.is_array()) throw ModelError(source + ": threshold_act: expected an array");
-  for (const auto& r : record) {
-    const std::string stage = r.value("stage", "");
-    int i = net->stage_index(stage);
-    if (i < 0) throw ModelError(source + ": threshold_act: no stage \"" + stage + "\" in this model");
+  if (record.empty()) return;
+  // Every entry is checked before it is used (found by fuzz_model_record: a non-object entry
+  // escaped as a library exception): a gate goes on an existing stage, once, with one threshold
+  // (0) or one per output channel of the stage, measured by a probe pass of one zero image.
+  std::vector<int64_t> channels_of;
+  try {
+    torch::NoGradGuard no_grad;
+    const bool training = net->is_training();
+    net->eval();
+    std::vector<int64_t> shape = {1};
+    shape.insert(shape.end(), net->input_shape().begin(), net->input_shape().end());
+    torch::Tensor x = torch::zeros(shape);
+    for (size_t i = 0; i < net->size(); ++i) {
+      x = net->forward_range(x, i, i + 1);
+      channels_of.push_back(x.dim() >= 2 ? x.size(1) : 1);
+    }
+    net->train(training);
+  } catch (const c10::Error& e) {
+    throw ModelError(source + ": the architecture does not run on its input_shape: " + e.what_without_backtrace());
+  }
+  std::set<int> gated;
+  for (size_t k = 0; k < record.size(); ++k) {
+    const nlohmann::json& r = record[k];
+    const std::string field = source + ": threshold_act[" + std::to_string(k) + "]";
+    if (!r.is_object() || !r.contains("stage") || !r["stage"].is_string())
+      throw ModelError(field + ": expected {\"stage\": NAME, \"channels\": N}");
+    const std::string stage = r["stage"].get<std::string>();
+    const int i = net->stage_index(stage);
+    if (i < 0) throw ModelError(field + ": no stage \"" + stage + "\" in this model");
+    if (!gated.insert(i).second) throw ModelError(field + ": a second gate on stage \"" + stage + "\"");
+    const nlohmann::json channels = r.contains("channels") ? r["channels"] : nlohmann::json(0);
+    const int64_t out_channels = channels_of[static_cast<size_t>(i)];
+    if (!channels.is_number_integer() || (channels.get<int64_t>() != 0 && channels.get<int64_t>() != out_channels))
+      throw ModelError(field + ".channels: expected 0 or " + std::to_string(out_channels) +
+                       " (the stage's channels), got " + channels.dump());
     torch::nn::Sequential seq = net->stage(i).module;  // shares the stage's module
-    seq->push_back(ThresholdReLU(r.value("channels", int64_t{0})));
+    seq->push_back(ThresholdReLU(channels.get<int64_t>()));
   }
 }
 

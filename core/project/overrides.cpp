@@ -85,7 +85,11 @@ void apply_override(nlohmann::json& project, const std::string& assignment, cons
   bool matched = false;
   for (auto& e : project["experiments"]) {
     if (!e.is_object()) continue;  // validation names it
-    if (!experiment.empty() && e.value("name", "") != experiment) continue;
+    // A name that is not a string (an earlier --set may have made it one) matches nothing; value()
+    // would throw a library type error (found by fuzz_overrides).
+    const auto name = e.find("name");
+    if (!experiment.empty() && (name == e.end() || !name->is_string() || name->get<std::string>() != experiment))
+      continue;
     assign(e, steps, value, where);
     matched = true;
   }

@@ -15,8 +15,9 @@
 
 namespace faultscape {
 
-// Replaces the leading conv / linear layer of each targeted stage with `wrap(layer copy)`, where
-// wrap accepts a QuantConv2d and a QuantLinear; details["layers"] lists the wrapped stages.
+// Replaces the leading conv / linear layer of each targeted stage with `wrap(layer copy, stage
+// name)`, where wrap accepts a QuantConv2d and a QuantLinear; details["layers"] lists the wrapped
+// stages.
 template <class Wrap>
 Network wrap_layers(const Network& net, const ProtectionSpec& spec, nlohmann::json& details, Wrap wrap) {
   std::vector<bool> on = targets(net, spec, false);
@@ -35,7 +36,7 @@ Network wrap_layers(const Network& net, const ProtectionSpec& spec, nlohmann::js
       if (first) {
         auto conv = std::dynamic_pointer_cast<QuantConv2dImpl>(layer.ptr());
         auto lin = std::dynamic_pointer_cast<QuantLinearImpl>(layer.ptr());
-        seq->push_back(conv ? wrap(QuantConv2d(conv)) : wrap(QuantLinear(lin)));
+        seq->push_back(conv ? wrap(QuantConv2d(conv), s.name) : wrap(QuantLinear(lin), s.name));
         first = false;
       } else {
         seq->push_back(copy_any(m));

@@ -18,11 +18,11 @@ int64_t memory_bytes(Network& net) {
   return bytes;
 }
 
-// Per-image extra ops recorded by the checkers during summarize()'s one-image pass.
-int64_t extra_ops(Network& net) {
+// Per-image extra ops (voted values) recorded by the checkers during summarize()'s one-image pass.
+int64_t extra_ops(Network& net, int64_t CheckerOps::*field) {
   int64_t ops = 0;
   for (const auto& m : net->modules())
-    if (auto* c = dynamic_cast<CheckerOps*>(m.get())) ops += c->last_extra_ops;
+    if (auto* c = dynamic_cast<CheckerOps*>(m.get())) ops += c->*field;
   return ops;
 }
 
@@ -46,6 +46,10 @@ double Overhead::hardware_cost() const {
   return 0.5 * (compute + memory);
 }
 
+double Overhead::unrolled_cost() const {
+  return macs_base > 0 ? static_cast<double>(macs + voted_values) / macs_base : 1;
+}
+
 nlohmann::json Overhead::to_json() const {
   auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
   return {{"params", params},
@@ -55,13 +59,15 @@ nlohmann::json Overhead::to_json() const {
           {"macs_base", macs_base},
           {"macs_ratio", ratio(macs, macs_base)},
           {"extra_ops", extra_ops},
+          {"voted_values", voted_values},
           {"memory_bytes", memory_bytes},
           {"memory_bytes_base", memory_bytes_base},
           {"memory_ratio", ratio(memory_bytes, memory_bytes_base)},
           {"latency_ms", latency_ms},
           {"latency_ms_base", latency_ms_base},
           {"latency_ratio", ratio(latency_ms, latency_ms_base)},
-          {"hardware_cost", hardware_cost()}};
+          {"hardware_cost", hardware_cost()},
+          {"unrolled_cost", unrolled_cost()}};
 }
 
 Overhead measure_overhead(Network& base, Network& prot, const torch::Tensor& images, int repeats) {
@@ -69,7 +75,8 @@ Overhead measure_overhead(Network& base, Network& prot, const torch::Tensor& ima
   ModelSummary sb = summarize(base), sp = summarize(prot);
   o.params_base = sb.params, o.params = sp.params;
   o.macs_base = sb.macs, o.macs = sp.macs;
-  o.extra_ops = extra_ops(prot);
+  o.extra_ops = extra_ops(prot, &CheckerOps::last_extra_ops);
+  o.voted_values = extra_ops(prot, &CheckerOps::last_voted_values);
   o.memory_bytes_base = memory_bytes(base), o.memory_bytes = memory_bytes(prot);
   if (images.defined() && images.size(0) > 0) {
     torch::InferenceMode inference;

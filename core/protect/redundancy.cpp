@@ -50,6 +50,7 @@ torch::Tensor VoteImpl::forward(const torch::Tensor& x) {
   auto parts = x.chunk(3, 1);
   // Two equality tests and a select per element (plus a 3-sort when all differ).
   last_extra_ops = 3 * parts[0][0].numel();
+  last_voted_values = parts[0][0].numel();
   return vote3(parts[0], parts[1], parts[2], mode_ == "median");
 }
 
@@ -82,7 +83,11 @@ torch::Tensor EdacImpl::forward(const torch::Tensor& input) {
   torch::Tensor zero = torch::zeros({}, x.options());
   torch::Tensor out = zero_outside_ ? torch::where(main.ge(lo) & main.le(hi), main, zero) : main.clone();
   const int64_t spatial = main[0].numel() / c;
-  last_extra_ops = (zero_outside_ ? 3 : 1) * c * spatial;  // NaN test (and two interval comparisons) per value
+  // NaN test (and two interval comparisons) per value; a pure voter (three copies, no intervals:
+  // selective replication) is charged for its triplicated channels only, below.
+  const bool pure_voter = copies_ == 3 && !zero_outside_;
+  last_extra_ops = pure_voter ? 0 : (zero_outside_ ? 3 : 1) * c * spatial;
+  last_voted_values = copies_ == 3 ? d * spatial : 0;
   if (d == 0) return out;
   torch::Tensor a = main.index_select(1, dup_), b = x.narrow(1, c, d);
   torch::Tensor fixed;

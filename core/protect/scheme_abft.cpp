@@ -39,7 +39,7 @@ class AbftScheme : public Scheme {
   Network apply(const Network& net, const ProtectionSpec& spec, const ProfileData&,
                 nlohmann::json& details) const override {
     const double tolerance = params_of<AbftParams>(spec).tolerance;
-    return wrap_layers(net, spec, details, [&](auto layer) { return Abft(layer, tolerance); });
+    return wrap_layers(net, spec, details, [&](auto layer, const std::string&) { return Abft(layer, tolerance); });
   }
 };
 

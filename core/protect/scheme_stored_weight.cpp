@@ -1,6 +1,8 @@
 // saturate / scale: the weights of each selected layer stored encoded and decoded when read, so a
 // corrupted stored value does less harm: s*tanh(v) or s*2/pi*atan(v) (saturating-function
-// abstract, paper 003), or v / k (weight-scaling abstract, paper 003).
+// abstract, paper 003), or v / k (weight-scaling abstract, paper 003). `saturate` on a layer that
+// saturating-weight training wrapped reuses that training's scale s (Network::trained_encodings).
+#include "common/error.h"
 #include "models/stored_weight.h"
 #include "protect/layer_wrap.h"
 #include "protect/scheme.h"
@@ -68,7 +70,20 @@ class StoredWeightScheme : public Scheme {
   Network apply(const Network& net, const ProtectionSpec& spec, const ProfileData&,
                 nlohmann::json& details) const override {
     const auto& p = params_of<StoredWeightParams>(spec);
-    return wrap_layers(net, spec, details, [&](auto layer) { return StoredWeight(layer, p.function, p.factor); });
+    // A layer trained with saturating weights is stored with the scale it was trained under (the
+    // weights learned to live inside (-s, s) for that s), not factor * max|w| of the result.
+    nlohmann::json trained = nlohmann::json::object();
+    Network out = wrap_layers(net, spec, details, [&](auto layer, const std::string& stage) {
+      const auto it = net->trained_encodings().find(stage);
+      if (!saturate_ || it == net->trained_encodings().end()) return StoredWeight(layer, p.function, p.factor);
+      if (it->second.function != p.function)
+        throw ConfigError(spec.path + ".function: stage \"" + stage + "\" was trained with " + it->second.function +
+                          " saturating weights; the scheme must store it with the same function, got " + p.function);
+      trained[stage] = it->second.scale;
+      return StoredWeight(layer, p.function, p.factor, it->second.scale);
+    });
+    if (!trained.empty()) details["trained_scale"] = trained;
+    return out;
   }
 
  private:

@@ -12,7 +12,11 @@ namespace faultscape {
 
 bool is_layer(const Stage& s) { return s.kind == "conv" || s.kind == "linear"; }
 
-Network empty_like(const Network& net) { return Network(net->config(), net->input_shape(), net->num_classes()); }
+Network empty_like(const Network& net) {
+  Network out(net->config(), net->input_shape(), net->num_classes());
+  for (const auto& [stage, encoding] : net->trained_encodings()) out->set_trained_encoding(stage, encoding);
+  return out;
+}
 
 void copy_stage(Network& out, const Stage& s) { out->add_stage(s.name, s.kind, copy_sequential(s.module)); }
 

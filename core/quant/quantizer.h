@@ -33,6 +33,8 @@ class QuantActImpl : public torch::nn::Module {
   int bits() const { return bits_; }
   double bound() const;
   std::vector<double> levels() const { return quant_levels(bits_, bound()); }
+  // The bound as a scalar tensor (the parameter itself when learnable).
+  const torch::Tensor& bound_tensor() const { return bound_; }
 
  private:
   int bits_;

@@ -4,7 +4,7 @@
 //   training.learned_threshold  {granularity, lambda, penalty, init_percentile, profile_images, layers,
 //                                epochs, sharpness}                      (note 000, second approach; FitAct)
 //   training.quant_bound        {lambda, penalty, weights, min_bound}    (note 000, first approach; PACT)
-//   training.bitflip_training   {ber, format, bit_field, layers, tensors, max_loss} (FTT-NAS, paper 004)
+//   training.bitflip_training   {ber, format, bit_field, layers, tensors, max_loss, faulty_weight} (FTT-NAS, paper 004)
 //   training.saturating_weights {function, factor, layers}               (abstracts, paper 003)
 //
 // Read by core/ftt/robust_json.cpp (path-named problems), applied by core/ftt/robust_training.h.
@@ -55,6 +55,10 @@ struct BitflipTrainingConfig {
   // A step whose faulty loss exceeds this (or is not finite) updates nothing: an fp32 exponent flip
   // gives losses ~1e35 whose gradients would swamp the optimizer's state (Adam's second moment).
   double max_loss = 100;
+  // The training loss is (1 - faulty_weight) * clean loss + faulty_weight * faulty loss, each on
+  // the same batch (FTT-NAS's fault-tolerant training mixes the two; the abstract we hold, 004,
+  // gives no weight: 0.5 weighs them equally). 1 = the faulty loss alone, one pass per step.
+  double faulty_weight = 0.5;
 };
 
 // Saturating weights during training: w = s * tanh(v) or s * 2/pi * atan(v), v the trained

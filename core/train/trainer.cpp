@@ -93,6 +93,14 @@ TrainResult train_network(Network& net, const DatasetSplit& data, const TrainCon
       if (!subnetworks.empty()) loss = subnetwork_loss(net, x, y, loss, subnetworks, config.loss);
       if (ctx.hooks.extra_loss) loss = loss + ctx.hooks.extra_loss(net);
       loss.backward();
+      if (ctx.hooks.extra_pass) {
+        const TrainHooks::LossOf loss_of = [&](const torch::Tensor& out) {
+          torch::Tensor l = compute_loss(config.loss, out, y);
+          if (ctx.hooks.extra_loss) l = l + ctx.hooks.extra_loss(net);
+          return l;
+        };
+        loss = ctx.hooks.extra_pass(net, x, loss, loss_of);
+      }
       if (!ctx.hooks.before_step || ctx.hooks.before_step(net, loss)) optimizer->step();
       clip_quantized_weights(*net);
       if (ctx.hooks.after_step) ctx.hooks.after_step(net);

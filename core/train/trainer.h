@@ -42,6 +42,13 @@ struct TrainHooks {
   // After backward, before the optimizer step (e.g. restore the clean weights); false skips the step.
   std::function<bool(Network&, const torch::Tensor& loss)> before_step;
   std::function<void(Network&)> after_step;  // e.g. clamp learned bounds
+  // After the step's backward, before before_step: a further pass over the same batch whose
+  // gradients join the step's (e.g. FTT's faulty pass mixed with the clean one). Gets the batch, the
+  // step's loss and the loss function (training loss plus extra_loss) and returns the loss the
+  // step reports.
+  using LossOf = std::function<torch::Tensor(const torch::Tensor& logits)>;
+  std::function<torch::Tensor(Network&, const torch::Tensor& x, const torch::Tensor& loss, const LossOf& loss_of)>
+      extra_pass;
 };
 
 struct TrainContext {
