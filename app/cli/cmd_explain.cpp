@@ -16,6 +16,7 @@
 #include "explain/explain_data.h"
 #include "explain/explain_session.h"
 #include "project/project.h"
+#include "runtime/runtime.h"
 
 namespace faultscape::cli {
 namespace {
@@ -63,7 +64,9 @@ CLI::App* add_explain_command(CLI::App& app, ExplainOptions& o) {
 }
 
 nlohmann::json cmd_explain(const GlobalOptions& g, const ExplainOptions& o) {
-  const Project project = load_project(o.project_file);
+  Project project = load_project(o.project_file);
+  if (g.threads > 0) project.threads = g.threads;  // as `run` does: --threads over the project's
+  set_threads(project.threads);
   if (project.experiments.empty()) throw ConfigError(o.project_file + ": no experiments");
   const std::string name = o.experiment.empty() ? project.experiments.front().name : o.experiment;
   const nlohmann::json fault_json = json_option(o.fault, "--fault");

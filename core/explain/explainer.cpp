@@ -44,6 +44,16 @@ size_t pick_weight_site(const std::vector<WeightSite>& sites, const ExplainFault
     if (n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0) return i;
     if (f.tensor == "bn" && (n.find("running_") != std::string::npos || n.find(".bn") != std::string::npos)) return i;
   }
+  // A full name of the layer under another protection ("conv1.0.conv.weight" once conv1 is
+  // triplicated): the same kind of tensor, its first copy.
+  const size_t dot = f.tensor.rfind('.');
+  if (dot != std::string::npos) {
+    const std::string kind = f.tensor.substr(dot);
+    for (size_t i = 0; i < sites.size(); ++i) {
+      const std::string& n = sites[i].name;
+      if (n.size() >= kind.size() && n.compare(n.size() - kind.size(), kind.size(), kind) == 0) return i;
+    }
+  }
   std::string known;
   for (const auto& s : sites) known += (known.empty() ? "" : ", ") + s.name;
   throw ConfigError("fault.tensor: \"" + f.tensor + "\" is not a tensor of stage " + f.layer +
