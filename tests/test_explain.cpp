@@ -13,6 +13,7 @@
 #include "faults/sites.h"
 #include "faults/number_format.h"
 #include "project/project.h"
+#include "runtime/runtime.h"
 #include "study/experiment_runner.h"
 
 #include "cli_support.h"
@@ -102,6 +103,9 @@ class TestExplain : public QObject {
     project_file_ = (fs::path(dir_) / "explain.json").string();
     test::write_text(project_file_, project_json(dir_).dump(2));
     const Project project = load_project(project_file_);
+    // The project's thread count, as `run` and the workbench set it: a trained model is reused only
+    // by a process with the thread count it was trained with.
+    set_threads(project.threads);
     ResultStore store(project.database_path());
     const ExperimentOutcome out = run_experiment(project, project.experiments[0], store, {});
     QVERIFY(out.campaign_run > 0);
@@ -279,7 +283,11 @@ class TestExplain : public QObject {
     for (size_t i = 0; i < e.stages.size(); ++i) {
       const QStringList& row = prop[i + 1];
       QCOMPARE(row[0], QString::fromStdString(e.stages[i].stage));
-      QVERIFY2(same_number(row[2], e.stages[i].max_abs, e.stages[i].max_abs), qPrintable(row.join(',')));
+      QVERIFY2(same_number(row[2], e.stages[i].max_abs, e.stages[i].max_abs),
+               qPrintable(row.join(',') + QString(" vs engine max_abs %1, l2 %2, corrupted %3")
+                                              .arg(e.stages[i].max_abs, 0, 'g', 10)
+                                              .arg(e.stages[i].l2, 0, 'g', 10)
+                                              .arg(e.stages[i].corrupted)));
       QVERIFY2(same_number(row[3], e.stages[i].l2, e.stages[i].l2), qPrintable(row.join(',')));
       QCOMPARE(row[4].toLongLong(), static_cast<long long>(e.stages[i].corrupted));
       QCOMPARE(row[5].toLongLong(), static_cast<long long>(e.stages[i].nonfinite));

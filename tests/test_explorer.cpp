@@ -11,6 +11,7 @@
 #include "explain/explain_session.h"
 #include "faults/sites.h"
 #include "project/project.h"
+#include "runtime/runtime.h"
 #include "study/experiment_runner.h"
 
 #include <QElapsedTimer>
@@ -107,6 +108,9 @@ class TestExplorer : public QObject {
     std::ofstream(project_file_) << project_json(dir_).dump(2);
     // The trained model and a stored stuck-at sweep, recorded by the engine as a run would.
     const Project project = load_project(project_file_);
+    // The project's thread count, as `run` and the workbench set it: a trained model is reused only
+    // by a process with the thread count it was trained with.
+    set_threads(project.threads);
     {
       ResultStore store(project.database_path());
       QVERIFY(run_experiment(project, project.experiments[0], store, {}).campaign_run > 0);
@@ -143,7 +147,7 @@ class TestExplorer : public QObject {
     window_->show();
     window_->show_view("explorer");
     explorer_ = window_->explorer();
-    QTRY_VERIFY_WITH_TIMEOUT(explorer_->is_open(), 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(explorer_->is_open(), 300000);
     QCOMPARE(explorer_->info()["worst"]["trial"].get<int64_t>(), worst_->trial.trial);
   }
 
