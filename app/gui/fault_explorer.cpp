@@ -192,8 +192,10 @@ void FaultExplorer::build() {
   split->addWidget(scroll);
   split->addWidget(right);
   split->setStretchFactor(0, 2);
-  split->setStretchFactor(1, 2);
+  split->setStretchFactor(1, 3);
   split->setStretchFactor(2, 5);
+  scroll->setMinimumWidth(360);  // the fault form and the 32 bits of a word stay readable
+  split->setSizes({260, 420, 760});
   auto* box = new QVBoxLayout(this);
   box->setContentsMargins(2, 2, 2, 2);
   box->addWidget(split);
