@@ -11,6 +11,7 @@
 #include <QVBoxLayout>
 
 #include "export_dialog.h"
+#include "presentation.h"
 
 namespace faultscape::widgets {
 
@@ -74,6 +75,7 @@ void PlotView::show_state() {
 void PlotView::redraw_now() {
   refresh();
   show_state();
+  apply_presentation(plot_, presentation());
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -106,6 +108,7 @@ void PlotView::show_hover(QMouseEvent* event) {
 QStringList PlotView::export_figure(const QString& base, const ExportOptions& o, QString* error) {
   refresh();
   show_state();
+  apply_presentation(plot_, presentation());
   plot_->replot(QCustomPlot::rpImmediateRefresh);
   QDir().mkpath(QFileInfo(base).absolutePath());
   const QString pdf = base + ".pdf", png = base + ".png", csv = base + ".csv";

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "figures.h"
+#include "presentation.h"
 #include "project/project.h"
 #include "store/result_store.h"
 
@@ -23,6 +24,7 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& o) {
   plot->add_option("--out", o.out_dir, "directory for the figures");
   plot->add_option("--width", o.width, "figure width in pixels at 96 DPI (PDF: points)")->check(CLI::Range(200, 8000));
   plot->add_option("--height", o.height, "figure height")->check(CLI::Range(150, 8000));
+  plot->add_flag("--presentation", o.presentation, "larger fonts and thicker lines (projectors)");
   plot->add_option("--dpi", o.dpi, "PNG resolution")->check(CLI::Range(72, 1200));
   return plot;
 }
@@ -31,7 +33,12 @@ bool figures_available() { return true; }
 
 nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
   std::string db = o.source;
-  if (std::filesystem::path(db).extension() == ".json") db = load_project(db).database_path();
+  bool presentation = o.presentation;
+  if (std::filesystem::path(db).extension() == ".json") {
+    const Project project = load_project(db);
+    db = project.database_path();
+    presentation = presentation || project.presentation;
+  }
   if (!std::filesystem::exists(db)) throw StoreError(db + ": results database does not exist");
   ResultStore store(db, ResultStore::Access::read_only);  // never writes a schema into a foreign file
 
@@ -58,6 +65,7 @@ nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
   static char name[] = "faultscape-cli";
   static char* argv[] = {name, nullptr};
   QApplication app(argc, argv);
+  widgets::set_presentation(presentation);
 
   QStringList figures;
   if (o.figure == "auto") {

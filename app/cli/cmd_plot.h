@@ -17,6 +17,7 @@ struct PlotOptions {
   std::string figure = "auto";  // auto | training | fat_scatter | heatmap | ber | pareto
   std::string out_dir = "results/figures";
   int width = 800, height = 560, dpi = 150;
+  bool presentation = false;  // larger fonts, thicker lines (also the project's "presentation")
 };
 
 // Adds the "plot" subcommand writing its options into `options`.

@@ -14,6 +14,7 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& o) {
   plot->add_option("--out", o.out_dir, "directory for the figures");
   plot->add_option("--width", o.width, "figure width");
   plot->add_option("--height", o.height, "figure height");
+  plot->add_flag("--presentation", o.presentation, "larger fonts and thicker lines (projectors)");
   plot->add_option("--dpi", o.dpi, "PNG resolution");
   return plot;
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/cmd_explain.h"
 #include "cli/cmd_plot.h"
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -263,6 +264,9 @@ int main(int argc, char** argv) {
   PlotOptions plot_options;
   CLI::App* plot = add_plot_command(app, plot_options);
 
+  ExplainOptions explain_options;
+  CLI::App* explain = add_explain_command(app, explain_options);
+
   std::string merge_out;
   std::vector<std::string> merge_shards;
   CLI::App* merge = app.add_subcommand("merge", "merge the shard databases of `run --shard` into the project's");
@@ -282,7 +286,7 @@ int main(int argc, char** argv) {
   slurm->add_option("--run-arg", slurm_options.arguments,
                     "an argument passed on to every `run` step, e.g. --run-arg=--set --run-arg=campaign.trials=1000");
 
-  for (CLI::App* sub : {train, eval, run, exp, info, prune, plot, merge, slurm}) add_global_options(*sub, g);
+  for (CLI::App* sub : {train, eval, run, exp, info, prune, plot, explain, merge, slurm}) add_global_options(*sub, g);
 
   try {
     app.parse(argc, argv);
@@ -343,6 +347,8 @@ int main(int argc, char** argv) {
       result = cmd_info(g, model_file, experiment);
     else if (*plot)
       result = cmd_plot(g, plot_options);
+    else if (*explain)
+      result = cmd_explain(g, explain_options);
     else if (*prune)
       result = cmd_prune(g, model_file, experiment, prune_options);
     else if (*merge)

@@ -38,6 +38,10 @@ std::vector<FieldSpec> project_fields(const QStringList& devices, const QString&
        tr("LibTorch's deterministic algorithms: the same bits run after run on a GPU, at some speed"), false},
       {"output_dir", tr("Output directory"), T::Directory,
        tr("Where the results database and trained models go (relative to the working directory)"), "results"},
+      {"presentation", tr("Presentation mode"), T::Bool,
+       tr("Larger fonts and thicker lines on every figure and export, for projectors (also View menu, "
+          "`--presentation`)"),
+       false},
   };
 }
 

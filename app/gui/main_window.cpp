@@ -22,14 +22,17 @@
 #include "engine_worker.h"
 #include "experiments_panel.h"
 #include "fat_scatter_plot.h"
+#include "fault_explorer.h"
 #include "fault_panel.h"
 #include "figures.h"
 #include "heatmap_plot.h"
 #include "json_form.h"
+#include "lesson_pane.h"
 #include "live_plots.h"
 #include "model_panel.h"
 #include "no_project_page.h"
 #include "pareto_plot.h"
+#include "presentation.h"
 #include "project_document.h"
 #include "results_browser.h"
 #include "run_controller.h"
@@ -65,12 +68,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ProjectD
         pointer.startsWith(exp + "/training/seed"))
       summary_timer_.start();
     results_->set_database(database_path());
+    sync_explorer();
   });
   connect(doc_, &ProjectDocument::reloaded, this, [this] {
     validate_timer_.start();
     summary_timer_.start();
     results_->set_database(database_path());
     update_title();
+    sync_explorer();
   });
   connect(doc_, &ProjectDocument::path_changed, this, &MainWindow::update_title);
   connect(doc_->undo_stack(), &QUndoStack::cleanChanged, this, &MainWindow::update_title);
@@ -109,6 +114,7 @@ void MainWindow::build_views() {
   plots_->ber = new widgets::BerPlot;
   plots_->pareto = new widgets::ParetoPlot;
   results_ = new ResultsBrowser;
+  explorer_ = new FaultExplorer(runs_->engine_thread());
   add_view("model", tr("Model"), model_);
   add_view("faults", tr("Faults && campaign"), faults_);
   add_view("training", tr("Training"), plots_->training);
@@ -117,6 +123,7 @@ void MainWindow::build_views() {
   add_view("ber", tr("BER sweep"), plots_->ber);
   add_view("pareto", tr("Pareto"), plots_->pareto);
   add_view("results", tr("Results"), results_);
+  add_view("explorer", tr("Fault explorer"), explorer_);
   connect(results_, &ResultsBrowser::open_runs, this, &MainWindow::open_runs);
   connect(plots_->pareto, &widgets::ParetoPlot::run_clicked, this, [this](qint64 run) {
     show_view("results");
@@ -134,6 +141,16 @@ void MainWindow::build_views() {
   bottom->setObjectName("RunDock");
   bottom->setWidget(run_);
   addDockWidget(Qt::BottomDockWidgetArea, bottom);
+  lesson_ = new LessonPane;
+  auto* lesson = new QDockWidget(tr("Lesson"), this);
+  lesson->setObjectName("LessonDock");
+  lesson->setWidget(lesson_);
+  addDockWidget(Qt::RightDockWidgetArea, lesson);
+  lesson->hide();  // shown when a lesson is opened
+  connect(lesson_, &LessonPane::preset_requested, this, [this](const json& preset) {
+    show_view("explorer");
+    explorer_->apply_preset(preset);
+  });
   connect(run_, &RunPanel::start_requested, this, &MainWindow::start_run);
   connect(run_, &RunPanel::run_all_requested, this, &MainWindow::start_all);
   connect(run_, &RunPanel::cancel_requested, this, &MainWindow::cancel_run);
@@ -181,6 +198,9 @@ void MainWindow::build_menus() {
     else
       statusBar()->showMessage(tr("The current tab is not a figure"), 3000);
   });
+  presentation_action_ = view->addAction(tr("&Presentation mode (large fonts, thick lines)"), this,
+                                         [this](bool on) { doc_->set("/presentation", on, tr("Presentation mode")); });
+  presentation_action_->setCheckable(true);
   view->addAction(tr("&Clear figures"), this, [this] {
     for (const auto& v : views_)
       if (auto* p = qobject_cast<widgets::PlotView*>(v.second)) p->clear();
@@ -279,8 +299,31 @@ void MainWindow::validate_now() {
         tr("%n problem(s) in the project; see the red notes (first: %1)", "", problems_.size()).arg(problems_.front()));
 }
 
+void MainWindow::sync_explorer() {
+  const json& d = doc_->data();
+  const bool presentation = d.value("presentation", false);
+  if (presentation != widgets::presentation()) {
+    widgets::set_presentation(presentation);
+    widgets::refresh_figures(this);
+  }
+  if (presentation_action_) presentation_action_->setChecked(presentation);
+  const json lesson = d.value("lesson", json());
+  if (lesson != lesson_->lesson()) {
+    lesson_->set_lesson(lesson);
+    if (auto* dock = findChild<QDockWidget*>("LessonDock")) dock->setVisible(lesson_->has_lesson());
+    if (lesson_->has_lesson()) {
+      nlohmann::json preset = nlohmann::json::object();
+      for (const char* key : {"image", "fault", "protection", "stage"})
+        if (lesson.contains(key)) preset[key] = lesson[key];
+      explorer_->apply_preset(preset);
+    }
+  }
+  explorer_->set_experiment(d, doc_->path(), experiments_->current_name());
+}
+
 void MainWindow::experiment_selected(int index) {
   if (index < 0) return;
+  sync_explorer();
   model_->set_experiment(index);
   faults_->set_experiment(index);
   summary_timer_.start();

@@ -20,7 +20,9 @@ namespace faultscape::gui {
 
 class RunController;
 class ExperimentsPanel;
+class FaultExplorer;
 class FaultPanel;
+class LessonPane;
 class LivePlots;
 class ModelPanel;
 class NoProjectPage;
@@ -48,6 +50,8 @@ class MainWindow : public QMainWindow {
   RunPanel* run_panel() const { return run_; }
   LivePlots* plots() const { return plots_; }
   ResultsBrowser* results() const { return results_; }
+  FaultExplorer* explorer() const { return explorer_; }
+  LessonPane* lesson_pane() const { return lesson_; }
   QTabWidget* tabs() const { return tabs_; }
   // The tab showing a figure or view by name ("model", "faults", "training", "fat_scatter", ...).
   QWidget* view(const QString& name) const;
@@ -91,6 +95,8 @@ class MainWindow : public QMainWindow {
   void show_reused_training(const QString& model_path);
   void add_view(const QString& name, const QString& title, QWidget* w);
   void set_has_project(bool on);
+  // The explorer on the selected experiment, the lesson pane and presentation mode from the document.
+  void sync_explorer();
   // A window-modal message that does not block the caller (tests and screenshots keep running).
   void show_message(const QString& object_name, const QString& title, const QString& text);
 
@@ -102,6 +108,9 @@ class MainWindow : public QMainWindow {
   RunPanel* run_;
   LivePlots* plots_;
   ResultsBrowser* results_;
+  FaultExplorer* explorer_;
+  LessonPane* lesson_;
+  QAction* presentation_action_ = nullptr;
   QTabWidget* tabs_;
   QStackedWidget* central_;
   NoProjectPage* no_project_;

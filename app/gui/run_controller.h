@@ -21,6 +21,8 @@ class RunController : public QObject {
 
   // The worker, for connecting its signals (they arrive queued on the UI thread).
   EngineWorker* worker() const { return worker_; }
+  // The engine thread, for other engine-side objects (the Fault explorer's worker).
+  QThread* engine_thread() { return &thread_; }
   bool running() const { return running_; }
 
   // Runs one experiment of the document on the engine thread; false when a run is going.

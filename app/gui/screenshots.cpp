@@ -6,6 +6,7 @@
 #include <QPixmap>
 #include <QTimer>
 
+#include "fault_explorer.h"
 #include "main_window.h"
 #include "model_panel.h"
 #include "plot_view.h"
@@ -21,6 +22,15 @@ QStringList save_screenshots(MainWindow* window, const QString& dir) {
     if (auto* p = qobject_cast<widgets::PlotView*>(window->view(name))) {
       p->schedule_replot();
       p->plot()->replot(QCustomPlot::rpImmediateRefresh);
+    }
+    // The explorer opens its model when shown (training it when no run left one): wait for its
+    // first explanation, or its error.
+    if (auto* explorer = qobject_cast<FaultExplorer*>(window->view(name))) {
+      QEventLoop wait;
+      QTimer::singleShot(180000, &wait, &QEventLoop::quit);
+      QObject::connect(explorer, &FaultExplorer::updated, &wait, &QEventLoop::quit);
+      QObject::connect(explorer, &FaultExplorer::failed, &wait, &QEventLoop::quit);
+      if (!explorer->is_open() || !explorer->result().is_object()) wait.exec();
     }
     // Let layouts settle and the queued replot land before grabbing.
     for (int i = 0; i < 5; ++i) QApplication::processEvents();

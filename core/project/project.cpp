@@ -107,6 +107,33 @@ const Experiment& Project::experiment(const std::string& wanted) const {
 
 std::string Project::database_path() const { return (fs::path(output_dir) / (name + ".sqlite")).string(); }
 
+// The lesson's shape only; its fault, protection and stage are checked against the model when the
+// explorer opens it.
+static void read_lesson(Reader& r, json& out) {
+  if (!r.has("lesson")) return;
+  Reader l = r.object("lesson");
+  if (!l.is_object()) return;
+  std::string title;
+  l.get("title", title);
+  if (title.empty()) l.problem("title", "missing: the lesson's title");
+  const json* text = l.array("text");
+  if (!text) l.problem("text", "missing: the explanation, an array of paragraphs");
+  for (size_t i = 0; text && i < text->size(); ++i)
+    if (!(*text)[i].is_string()) l.problem("text", "paragraph " + std::to_string(i) + " is not a string");
+  int64_t image = 0;
+  l.get_int("image", image, 0);
+  json fault;
+  l.get_raw("fault", fault);
+  if (!fault.is_null() && !fault.is_object()) l.problem("fault", "expected an object (a fault of the Fault explorer)");
+  json protection;
+  l.get_raw("protection", protection);
+  if (!protection.is_null() && !protection.is_array()) l.problem("protection", "expected an array of schemes");
+  std::string stage;
+  l.get("stage", stage);
+  l.report_unknown();
+  out = l.value();
+}
+
 Project parse_project(const json& j, const std::string& source) {
   Problems problems;
   Project p;
@@ -121,6 +148,8 @@ Project parse_project(const json& j, const std::string& source) {
   r.get("deterministic", p.deterministic);
   r.get_seed("seed", p.seed);
   r.get("output_dir", p.output_dir);
+  r.get("presentation", p.presentation);
+  read_lesson(r, p.lesson);
   if (const json* list = r.array("experiments")) {
     std::map<std::string, std::string> first_path;  // experiment name -> where it was first seen
     for (size_t i = 0; i < list->size(); ++i) {
@@ -170,9 +199,12 @@ json to_json(const Experiment& e) {
 json to_json(const Project& p) {
   json experiments = json::array();
   for (const auto& e : p.experiments) experiments.push_back(to_json(e));
-  return {
+  json out = {
       {"name", p.name}, {"threads", p.threads},       {"device", p.device},        {"deterministic", p.deterministic},
       {"seed", p.seed}, {"output_dir", p.output_dir}, {"experiments", experiments}};
+  if (p.presentation) out["presentation"] = true;  // written only when set, so older documents round-trip unchanged
+  if (!p.lesson.is_null()) out["lesson"] = p.lesson;
+  return out;
 }
 
 }  // namespace faultscape

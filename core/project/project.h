@@ -44,6 +44,11 @@ struct Project {
   bool deterministic = false;  // LibTorch's deterministic algorithms (slower on CUDA)
   uint64_t seed = 1;
   std::string output_dir = "results";  // relative to the current working directory
+  bool presentation = false;           // figures with larger fonts and thicker lines (projectors)
+  // A guided lesson (projects/lessons/): {"title", "text": [paragraphs], "image", "fault",
+  // "protection", "stage"} shown in the workbench's explanation pane; all but the title and text
+  // preset the Fault explorer (as `faultscape-cli explain` takes them). Null: none.
+  nlohmann::json lesson;
   std::vector<Experiment> experiments;
   nlohmann::json raw;  // the document as read
 
