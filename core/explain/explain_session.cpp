@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "runtime/device.h"
 #include "study/model_provider.h"
 #include "study/protector.h"
 
@@ -12,6 +13,9 @@ namespace faultscape {
 
 ExplainSession::ExplainSession(const Project& project, const std::string& experiment, const RunControl& control)
     : project_(project), experiment_(project.experiment(experiment)) {
+  // One image at a time: the explorer computes on the CPU whatever the project's device (a run
+  // before it may have left a GPU as the compute device); a model it trains is trained there too.
+  use_device(c10::Device(c10::kCPU));
   data_ = load_dataset(experiment_.dataset);
   ResultStore store(project_.database_path());
   model_ = prepare_network(project_, experiment_, data_, store, outcome_, control);
