@@ -255,6 +255,25 @@ class TestModels : public QObject {
     QVERIFY2(msg.contains("too small"), qPrintable(msg));
   }
 
+  void oversizedModelsAreRefusedBeforeAllocation() {
+    // ResNet-18 at width 6 would hold ~400 M weights (fuzz_model_record timed out at width 5.25:
+    // fuzz/regressions/fuzz_model_record/resnet18_width_5_25_too_large).
+    QString msg = error_of([] { build_network(model("resnet18", 0, 0, 6.0), {3, 32, 32}, 10); });
+    QVERIFY2(msg.contains("model \"resnet18\" is too large") && msg.contains("parameters") &&
+                 msg.contains("limit 268435456") && msg.contains("model.width"),
+             qPrintable(msg));
+    // VGG-11 on 4096x4096 images: trillions of multiply-accumulates per image.
+    msg = error_of([] { build_network(model("vgg11"), {3, 4096, 4096}, 10); });
+    QVERIFY2(msg.contains("too large") && msg.contains("multiply-accumulates per image"), qPrintable(msg));
+    // The same bound applies to a model file's architecture record.
+    const nlohmann::json record = {{"format", "faultscape-model-1"},
+                                   {"model", {{"name", "resnet18"}, {"width", 5.25}}},
+                                   {"input_shape", {3, 32, 32}},
+                                   {"num_classes", 10}};
+    msg = error_of([&] { model_from_record(record.dump(), "m.pt"); });
+    QVERIFY2(msg.contains("too large"), qPrintable(msg));
+  }
+
   void forwardRangeComposes() {
     torch::manual_seed(3);
     for (const char* name : {"lenet5", "cnv", "resnet20", "mlp"}) {

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "models/max_pool.h"
 #include "common/error.h"
@@ -16,6 +17,19 @@ StageBuilder::StageBuilder(NetworkImpl& net, const ModelConfig& config)
 
 int64_t StageBuilder::scaled(int64_t channels) const {
   return std::max<int64_t>(1, static_cast<int64_t>(std::lround(channels * config_.width)));
+}
+
+void StageBuilder::reserve(const std::string& stage, double parameters, double macs_per_image) {
+  auto over = [&](const char* what, double total, int64_t limit) {
+    char needed[32];
+    std::snprintf(needed, sizeof needed, "%.4g", total);
+    throw ModelError("model \"" + config_.name + "\" is too large: up to stage " + stage + " it needs " + needed + " " +
+                     what + " (limit " + std::to_string(limit) + "); lower model.width or the input size");
+  };
+  parameters_ += parameters;
+  macs_ += macs_per_image;
+  if (parameters_ > static_cast<double>(kMaxParameters)) over("parameters", parameters_, kMaxParameters);
+  if (macs_ > static_cast<double>(kMaxMacsPerImage)) over("multiply-accumulates per image", macs_, kMaxMacsPerImage);
 }
 
 void StageBuilder::add_activation(torch::nn::Sequential& seq, const ModelConfig& config) {
@@ -33,6 +47,8 @@ void StageBuilder::conv(const std::string& name, int64_t out, int64_t kernel, in
   if (h < 1 || w < 1)
     throw ModelError(name + ": input " + std::to_string(shape_[1]) + "x" + std::to_string(shape_[2]) +
                      " is too small for this model");
+  const double weights = static_cast<double>(shape_[0]) * out * kernel * kernel;
+  reserve(name, weights + (batch_norm ? 2 * out : out), weights * h * w);  // bias or BN affine
   torch::nn::Sequential seq;
   WeightQuant wq{config_.weight_bits, 0.0, config_.learnable_clip};
   seq->push_back(QuantConv2d(shape_[0], out, kernel, stride, padding, !batch_norm, wq));
@@ -58,6 +74,8 @@ void StageBuilder::flatten(const std::string& name) {
 
 void StageBuilder::linear(const std::string& name, int64_t out, bool batch_norm, bool activation, bool bias) {
   if (shape_.size() != 1) flatten("flatten");
+  const double weights = static_cast<double>(shape_[0]) * out;
+  reserve(name, weights + (batch_norm ? 2 * out : bias ? out : 0), weights);
   torch::nn::Sequential seq;
   WeightQuant wq{config_.weight_bits, 0.0, config_.learnable_clip};
   seq->push_back(QuantLinear(shape_[0], out, bias && !batch_norm, wq));

@@ -97,8 +97,11 @@ void build_resnet(NetworkImpl& net, int64_t stem, const std::vector<int64_t>& wi
       std::vector<int64_t> in = b.shape();
       int64_t out = b.scaled(widths[s]);
       int64_t h = (in[1] - 1) / stride + 1, w = (in[2] - 1) / stride + 1;
-      b.custom("block" + std::to_string(s + 1) + "_" + std::to_string(k), "block",
-               torch::nn::Sequential(BasicBlock(in[0], out, stride, net.config(), wq)), {out, h, w});
+      const std::string name = "block" + std::to_string(s + 1) + "_" + std::to_string(k);
+      const bool projection = stride != 1 || in[0] != out;
+      const double weights = 9.0 * in[0] * out + 9.0 * out * out + (projection ? double(in[0]) * out : 0.0);
+      b.reserve(name, weights + (projection ? 6.0 : 4.0) * out, weights * h * w);  // + BN affine
+      b.custom(name, "block", torch::nn::Sequential(BasicBlock(in[0], out, stride, net.config(), wq)), {out, h, w});
     }
   }
   int64_t channels = b.shape()[0];
