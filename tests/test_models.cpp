@@ -3,6 +3,8 @@
 // execution, binarised CNV activations, and model files (round trip and bad files).
 #include <torch/torch.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "runtime/blas_kernels.h"
 #include "runtime/runtime.h"
 #include "models/max_pool.h"
 #include "models/model_io.h"
@@ -253,6 +256,29 @@ class TestModels : public QObject {
     // An input too small for the architecture.
     msg = error_of([] { build_network(model("lenet5"), {1, 4, 4}, 10); });
     QVERIFY2(msg.contains("too small"), qPrintable(msg));
+  }
+
+  void blasRunsTheCpusVectorKernels() {
+    // tune_process() (initTestCase) replaced OpenBLAS's Prescott fallback on CPUs it does not know.
+    const std::string kernels = blas_kernels();
+    if (kernels.empty()) QSKIP("LibTorch does not use OpenBLAS here");
+    const char* chosen = std::getenv("OPENBLAS_CORETYPE");
+    const bool ours = !chosen || std::string(chosen) == "SkylakeX" || std::string(chosen) == "Haswell";
+    __builtin_cpu_init();
+    if (ours && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      QVERIFY2(kernels != "Prescott", kernels.c_str());
+    // Whatever kernels run, products are right: within the forward error bound of a k-term dot
+    // product, |C - C_exact| <= gamma_k |A| |B| with gamma_k = k u / (1 - k u), u = 2^-24.
+    torch::manual_seed(5);
+    const int64_t k = 300;
+    torch::Tensor a = torch::randn({257, k}), b = torch::randn({k, 129});
+    torch::Tensor exact = torch::mm(a.to(torch::kDouble), b.to(torch::kDouble));
+    const double u = std::ldexp(1.0, -24), gamma = k * u / (1 - k * u);
+    torch::Tensor bound = gamma * torch::mm(a.abs().to(torch::kDouble), b.abs().to(torch::kDouble));
+    QVERIFY(((torch::mm(a, b).to(torch::kDouble) - exact).abs() <= bound).all().item<bool>());
+    torch::Tensor batched =
+        torch::bmm(a.view({1, 257, k}).expand({3, 257, k}), b.view({1, k, 129}).expand({3, k, 129}));
+    QVERIFY(((batched.to(torch::kDouble) - exact.unsqueeze(0)).abs() <= bound.unsqueeze(0)).all().item<bool>());
   }
 
   void oversizedModelsAreRefusedBeforeAllocation() {

@@ -1,5 +1,7 @@
 #include "runtime/device.h"
 
+#include "runtime/blas_kernels.h"
+
 #include <dlfcn.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -133,6 +135,7 @@ nlohmann::json device_record(const c10::Device& device) {
   nlohmann::json r = {{"device", device.str()}, {"libtorch", torch_version()}, {"deterministic", deterministic_on}};
   const std::string name = device_name(device);
   if (!name.empty()) r["gpu"] = name;
+  if (device.is_cpu() && !blas_kernels().empty()) r["blas"] = blas_kernels();
   return r;
 }
 

@@ -1,5 +1,7 @@
 #include "runtime/runtime.h"
 
+#include "runtime/blas_kernels.h"
+
 #include "common/error.h"
 
 #include <dlfcn.h>
@@ -24,6 +26,7 @@ void tune_process() {
     using SetThreads = void (*)(int);
     if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(1);
   }
+  select_blas_kernels();  // a CPU newer than OpenBLAS would run its slowest kernels
 }
 
 int hardware_threads() {

@@ -6,7 +6,8 @@ namespace faultscape {
 
 // Must run before the first tensor is allocated: raises glibc's mmap / trim thresholds so large
 // tensors are not mmapped and unmapped every batch, and pins OpenBLAS to one thread so it does
-// not compete with LibTorch's intra-op pool. Safe to call more than once.
+// not compete with LibTorch's intra-op pool, and gives OpenBLAS the vector kernels of a CPU it does
+// not recognise (runtime/blas_kernels.h). Safe to call more than once.
 void tune_process();
 
 // The most intra-op threads a project or option may ask for: far above any machine this runs on,
