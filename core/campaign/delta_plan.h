@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "campaign/faulty_evaluator.h"
 #include "faults/activation_faults.h"
 
 #include "models/network.h"
@@ -46,8 +47,8 @@ class ChannelDelta {
   ChannelDelta(Network& net, DeltaPlan plan, torch::Tensor site_output, torch::Tensor target_input, int64_t chunk);
   // Stacks fault `f` as instance j of k on images [offset, offset + len).
   void add(size_t j, size_t k, const StuckFault& f, int64_t offset, int64_t len);
-  // The target stage's output for the k instances stacked since instance 0.
-  torch::Tensor take_output();
+  // The logits of the k instances stacked since instance 0 (images [offset, offset + len) each).
+  torch::Tensor logits(FaultyEvaluator& ev, int64_t offset);
   // Multiply-adds per image of one fault: the delta and every stage after it.
   int64_t macs_per_image(const std::vector<int64_t>& stage_macs) const;
   int target() const { return plan_.target; }

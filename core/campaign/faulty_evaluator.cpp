@@ -104,6 +104,19 @@ torch::Tensor FaultyEvaluator::forward_from(int first, torch::Tensor x, int64_t 
   return x;
 }
 
+torch::Tensor FaultyEvaluator::forward_after_first_module(int s, torch::Tensor z, int64_t offset) {
+  torch::nn::Sequential stage = net_->stage(s).module;
+  const bool pool_first = pool_first_[s] && stage->size() > 1;  // the ReLU is not the module z left
+  auto it = stage->begin();
+  for (size_t i = 1; i < stage->size(); ++i) {
+    ++it;
+    if (pool_first && i + 1 == stage->size()) break;
+    z = it->forward<torch::Tensor>(z);
+  }
+  if (pool_first) return forward_from(s + 2, torch::relu(net_->forward_range(z, s + 1, s + 2)), offset);
+  return forward_from(s + 1, z, offset);
+}
+
 TrialMetrics FaultyEvaluator::run_from(int first, const Hook& hook) {
   torch::InferenceMode inference;
   int start = cached_at_or_before(std::min<int>(first, static_cast<int>(net_->size()) - 1));
@@ -115,6 +128,13 @@ TrialMetrics FaultyEvaluator::run_from(int first, const Hook& hook) {
 TrialMetrics FaultyEvaluator::run_after(int stage, const std::function<torch::Tensor(int64_t, int64_t)>& output) {
   torch::InferenceMode inference;
   return run_batches([&](int64_t off, int64_t len) { return forward_from(stage + 1, output(off, len), off); });
+}
+
+TrialMetrics FaultyEvaluator::run_after_first_module(int stage,
+                                                     const std::function<torch::Tensor(int64_t, int64_t)>& output) {
+  torch::InferenceMode inference;
+  return run_batches(
+      [&](int64_t off, int64_t len) { return forward_after_first_module(stage, output(off, len), off); });
 }
 
 TrialMetrics FaultyEvaluator::run_batches(const std::function<torch::Tensor(int64_t, int64_t)>& logits_of) {

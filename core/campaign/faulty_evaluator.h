@@ -45,8 +45,13 @@ class FaultyEvaluator {
   TrialMetrics run_from(int first, const Hook& hook = nullptr);
   // Like run_from(stage + 1) but stage `stage`'s output comes from `output(offset, len)`, batch by batch.
   TrialMetrics run_after(int stage, const std::function<torch::Tensor(int64_t offset, int64_t len)>& output);
+  // Like run_after, but `output` gives the output of stage `stage`'s first module (its linear layer).
+  TrialMetrics run_after_first_module(int stage,
+                                      const std::function<torch::Tensor(int64_t offset, int64_t len)>& output);
   // Runs stages [first, end) on a given input of stage `first` (batch of images [offset, offset+B)).
   torch::Tensor forward_from(int first, torch::Tensor x, int64_t offset, const Hook& hook = nullptr);
+  // Like forward_from(s), but z is already the output of stage s's first module (its linear layer).
+  torch::Tensor forward_after_first_module(int s, torch::Tensor z, int64_t offset);
   TrialMetrics score(const torch::Tensor& predictions, int64_t nonfinite) const;
   // Accuracy-only scoring of a prediction slice, for batched fault instances.
   TrialMetrics score_slice(const torch::Tensor& predictions, int64_t offset, int64_t nonfinite) const;

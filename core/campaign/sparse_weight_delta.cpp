@@ -161,10 +161,10 @@ TrialMetrics SparseWeightDelta::run(int stage, const std::vector<WeightSite>& si
   const DeltaPlan plan = propagation(stage, sites, set);
   if (!plan.valid) {
     for (int s = stage + 1; s < static_cast<int>(net->size()); ++s) executed_macs += macs[s];
-    return ev_.run_after(stage, [&](int64_t off, int64_t len) {
+    return ev_.run_after_first_module(stage, [&](int64_t off, int64_t len) {
       torch::Tensor z = g.z.narrow(0, off, len).clone();
       add_change(z, x.narrow(0, off, len), first, stage);
-      return rest_of_stage(st.module, z);
+      return z;
     });
   }
 
@@ -185,7 +185,7 @@ TrialMetrics SparseWeightDelta::run(int stage, const std::vector<WeightSite>& si
                    share(macs[target], second, g2.weight, g2.weight.size(1));
   for (int s = target + 1; s < static_cast<int>(net->size()); ++s) executed_macs += macs[s];
 
-  return ev_.run_after(target, [&](int64_t off, int64_t len) {
+  return ev_.run_after_first_module(target, [&](int64_t off, int64_t len) {
     torch::Tensor z = g.z.narrow(0, off, len).clone();
     add_change(z, x.narrow(0, off, len), first, stage);
     torch::Tensor faulty = rest_of_stage(st.module, z).index_select(1, outs);
@@ -204,7 +204,7 @@ TrialMetrics SparseWeightDelta::run(int stage, const std::vector<WeightSite>& si
       x2.index_copy_(1, cols, faulty.reshape(conv2 ? faulty.sizes() : c10::IntArrayRef{len, -1}));
       add_change(z2, x2, second, target);
     }
-    return rest_of_stage(net->stage(target).module, z2);
+    return z2;
   });
 }
 

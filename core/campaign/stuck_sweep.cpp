@@ -223,8 +223,7 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
           stacked.push_back(xf);
         }
       }
-      torch::Tensor logits = delta ? ev.forward_from(delta->target() + 1, delta->take_output(), off)
-                                   : ev.forward_from(s + 1, torch::cat(stacked), off);
+      torch::Tensor logits = delta ? delta->logits(ev, off) : ev.forward_from(s + 1, torch::cat(stacked), off);
       tally.add(logits, static_cast<int64_t>(k), labels.narrow(0, off, len), golden.narrow(0, off, len));
     }
     ChunkResult out;
