@@ -195,6 +195,31 @@ class TestFastPaths : public QObject {
     check_stuck(net, d, pixel);
   }
 
+  // Unpadded convolutions before a ReLU and max pooling take the pooled shortcut (the stuck map's
+  // own contribution is a constant per channel); a padded one does not (its zero border), and
+  // pools the sum instead. Both against the naive way, channel and element faults.
+  void paddedConvolutionBeforePooling() {
+    torch::manual_seed(8);
+    test::ScriptBuilder b("PaddedCnn");
+    b.conv(1, 6, 3);
+    b.op("ReLU", "torch.relu(x)");
+    b.op("MaxPool2d", "torch.max_pool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], False)");
+    b.conv(6, 8, 3, 1, 1);
+    b.op("ReLU", "torch.relu(x)");
+    b.op("MaxPool2d", "torch.max_pool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], False)");
+    b.op("Flatten", "torch.flatten(x, 1)");
+    b.linear(8 * 6 * 6, 10);
+    const std::string path = test::test_path("padded_cnn.pt");
+    b.save(path);
+    Network net = script_network(path);
+    Data d = synthetic({1, 28, 28}, 40);
+    for (const char* granularity : {"channel", "element"}) {
+      FaultModel f = stuck(granularity, {"l0"});
+      expect_paths(run(net, d, f, stuck_config()).summary.at("paths"), "delta");
+      check_stuck(net, d, f);
+    }
+  }
+
   void zooLenet5() {
     torch::manual_seed(5);
     Data d = synthetic({1, 28, 28}, 60);

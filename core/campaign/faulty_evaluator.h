@@ -50,6 +50,8 @@ class FaultyEvaluator {
                                       const std::function<torch::Tensor(int64_t offset, int64_t len)>& output);
   // Runs stages [first, end) on a given input of stage `first` (batch of images [offset, offset+B)).
   torch::Tensor forward_from(int first, torch::Tensor x, int64_t offset, const Hook& hook = nullptr);
+  // Whether forward_from runs stage s + 1's max pooling before stage s's final ReLU.
+  bool pools_before_relu(int s) const { return pool_first_.at(s); }
   // Like forward_from(s), but z is already the output of stage s's first module (its linear layer).
   torch::Tensor forward_after_first_module(int s, torch::Tensor z, int64_t offset);
   TrialMetrics score(const torch::Tensor& predictions, int64_t nonfinite) const;

@@ -8,10 +8,12 @@
 //  - fault batching: several fault instances are stacked along the batch dimension per pass.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "campaign/campaign_loop.h"
 #include "campaign/campaigns.h"
+#include "campaign/channel_delta.h"
 #include "campaign/delta_plan.h"
 #include "campaign/schedules.h"
 #include "campaign/summaries.h"
@@ -27,6 +29,7 @@ namespace {
 struct Instance {
   int64_t trial = 0;
   int site = 0;                    // index into the activation sites (dataflow) / first site (loopback)
+  int64_t unit = 0;                // the channel (pixel, element) of the site, whatever the value
   std::vector<StuckFault> faults;  // one fault (dataflow) or one per layer (loopback)
   nlohmann::json params;
 };
@@ -66,7 +69,7 @@ std::vector<Instance> enumerate(FaultyEvaluator& ev, const std::vector<Activatio
     std::vector<double> values = values_of(sites.front());
     for (int p = 0; p < f.pe_count; ++p)
       for (double v : values) {
-        Instance in{trial++, 0, {}, {{"pe", p}, {"value", v}}};
+        Instance in{trial++, 0, 0, {}, {{"pe", p}, {"value", v}}};
         for (const auto& site : sites) {
           int64_t channels = ev.stage_input(site.stage + 1).size(1);
           for (int64_t c = p; c < channels; c += f.pe_count) in.faults.push_back({site.stage, c, -1, -1, v});
@@ -102,11 +105,13 @@ std::vector<Instance> enumerate(FaultyEvaluator& ev, const std::vector<Activatio
                                 : std::array<int64_t, 3>{i, -1, -1});
     }
     for (double v : values_of(site))
-      for (const auto& u : units) {
+      for (size_t ui = 0; ui < units.size(); ++ui) {
+        const auto& u = units[ui];
         nlohmann::json params = {{"layer", site.name}, {"stage", site.stage}, {"value", v}};
         if (u[0] >= 0) params["channel"] = u[0];
         if (u[1] >= 0) params["pixel"] = {u[1], u[2]};
-        out.push_back({trial++, static_cast<int>(si), {{site.stage, u[0], u[1], u[2], v}}, params});
+        out.push_back(
+            {trial++, static_cast<int>(si), static_cast<int64_t>(ui), {{site.stage, u[0], u[1], u[2], v}}, params});
       }
   }
   return out;
@@ -122,6 +127,17 @@ int default_fault_batch(const FaultyEvaluator& ev, int64_t chunk) {
   for (int64_t n : ev.output_numel()) widest = std::max(widest, n);
   const int64_t per_instance = 3 * widest * 4 * chunk;
   return static_cast<int>(std::clamp<int64_t>(free / 4 / per_instance, 1, 256));
+}
+
+// The max pooling stage that follows the target's linear layer and a ReLU, either in the target
+// stage ([conv, ReLU]) or a stage of its own ([conv] then [ReLU], as imported); -1 if none.
+int pool_after_relu(const FaultyEvaluator& ev, Network& net, int t) {
+  const size_t modules = net->stage(t).module->size();
+  if (modules == 2 && ev.pools_before_relu(t)) return t + 1;
+  if (modules == 1 && t + 1 < static_cast<int>(net->size()) && net->stage(t + 1).module->size() == 1 &&
+      ev.pools_before_relu(t + 1))
+    return t + 2;
+  return -1;
 }
 
 }  // namespace
@@ -145,10 +161,18 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
   const torch::Tensor& golden = ev.golden_predictions();
   const bool loopback = f.mapping == "loopback";
 
-  // The plan: a loopback fault per chunk; otherwise up to k_batch consecutive faults of one site
-  // (evaluated stacked along the batch dimension). The same in every process of a distributed run.
+  // The plan: a loopback fault per chunk; otherwise up to k_batch faults of one site (evaluated
+  // stacked along the batch dimension), the stuck values of one channel next to each other (they
+  // share the delta's golden term). The same in every process of a distributed run.
+  std::vector<const Instance*> order;
+  for (const Instance& in : instances) order.push_back(&in);
+  if (!loopback)
+    std::stable_sort(order.begin(), order.end(), [](const Instance* a, const Instance* b) {
+      return std::make_pair(a->site, a->unit) < std::make_pair(b->site, b->unit);
+    });
   std::vector<TrialChunk> plan;
-  for (const Instance& in : instances) {
+  for (const Instance* p : order) {
+    const Instance& in = *p;
     if (plan.empty() || loopback || plan.back().point != in.site ||
         static_cast<int>(plan.back().trials.size()) >= k_batch)
       plan.push_back({static_cast<int64_t>(plan.size()), in.site, {}});
@@ -177,7 +201,10 @@ nlohmann::json run_stuck_sweep(FaultyEvaluator& ev, const FaultModel& f, const C
     const int s = sites[si].stage;
     x = ev.stage_input(s + 1);  // golden output of the faulty layer
     delta.reset();
-    if (plans[si].valid) delta.emplace(net, plans[si], x, ev.stage_input(plans[si].target), chunk);
+    if (plans[si].valid) {
+      const int t = plans[si].target;
+      delta.emplace(net, plans[si], x, ev.stage_input(t), chunk, pool_after_relu(ev, net, t));
+    }
     macs = 0;
     if (delta)
       macs = delta->macs_per_image(ev.stage_macs());

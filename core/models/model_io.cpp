@@ -158,8 +158,12 @@ LoadedModel model_from_record(const std::string& record, const std::string& path
   }
   check_record(out.meta, path);
   ModelConfig config = parse_model_config(out.meta.at("model"), path + ":model");
-  out.net = build_network(config, out.meta.at("input_shape").get<std::vector<int64_t>>(),
-                          out.meta.at("num_classes").get<int64_t>());
+  try {
+    out.net = build_network(config, out.meta.at("input_shape").get<std::vector<int64_t>>(),
+                            out.meta.at("num_classes").get<int64_t>());
+  } catch (const ModelError& e) {  // too large, too small an input, ...: name the file
+    throw ModelError(path + ": architecture record: " + e.what());
+  }
   if (out.meta.contains("channels")) narrow_to_record(out.net, out.meta.at("channels"), path);
   if (out.meta.contains("threshold_act")) apply_threshold_record(out.net, out.meta.at("threshold_act"), path);
   if (out.meta.contains("saturation")) apply_encoding_record(out.net, out.meta.at("saturation"), path);
