@@ -11,11 +11,15 @@
 namespace faultscape::widgets {
 namespace {
 
-QString label_of(const nlohmann::json& m) {
-  QString s = QString::fromStdString(m.value("experiment", ""));
+// A category's name: the experiment and, on a second line, the layer or design point; only the
+// latter when every row is of one experiment.
+QString label_of(const nlohmann::json& m, bool one_experiment) {
+  const QString experiment = QString::fromStdString(m.value("experiment", ""));
   const std::string where = m.value("where", "");
-  if (!where.empty() && where != "all") s += " " + QString::fromStdString(where);
-  return s;
+  if (where.empty() || where == "all") return experiment;
+  QString w = QString::fromStdString(where);
+  w.remove('"');
+  return one_experiment ? w : experiment + "\n" + w;
 }
 
 bool is_rate_metric(const QString& metric) { return metric == "ber_accuracy"; }
@@ -53,10 +57,15 @@ void SeedPlot::clear() {
 
 void SeedPlot::set_summary(const nlohmann::json& summary) {
   rows_.clear();
+  QStringList experiments;
+  for (const auto& m : summary.value("metrics", nlohmann::json::array()))
+    if (QString::fromStdString(m.value("metric", "")) == metric_ &&
+        !experiments.contains(QString::fromStdString(m.value("experiment", ""))))
+      experiments << QString::fromStdString(m.value("experiment", ""));
   for (const auto& m : summary.value("metrics", nlohmann::json::array())) {
     if (QString::fromStdString(m.value("metric", "")) != metric_) continue;
     Row r;
-    r.series = label_of(m);
+    r.series = label_of(m, experiments.size() == 1);
     r.rate = m.value("rate", 0.0);
     if (is_rate_metric(metric_) && r.rate <= 0) continue;  // no place on a log axis
     r.mean = m.value("mean", 0.0);
@@ -124,7 +133,7 @@ void SeedPlot::refresh() {
   }
   if (!is_rate_metric(metric_)) {
     plot()->xAxis->setTicker(ticker);
-    plot()->xAxis->setTickLabelRotation(series.size() > 4 ? 30 : 0);
+    plot()->xAxis->setTickLabelRotation(series.size() > 4 ? 60 : 0);
     plot()->xAxis->setRange(-0.6, std::max(0.6, series.size() - 0.4));
   } else if (any) {
     plot()->xAxis->setRange(std::pow(10.0, std::floor(std::log10(lo_x) - 0.3)),
