@@ -5,19 +5,26 @@
 #include <QDir>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 
 #include "common/error.h"
+#include "common/json_parse.h"
 #include "figures.h"
 #include "presentation.h"
 #include "project/project.h"
+#include "seed_plot.h"
 #include "store/result_store.h"
 
 namespace faultscape::cli {
 
 CLI::App* add_plot_command(CLI::App& app, PlotOptions& o) {
   CLI::App* plot = app.add_subcommand("plot", "render figures of stored runs to PDF + PNG + CSV (headless)");
-  plot->add_option("source", o.source, "project JSON file or results .sqlite database")->required();
+  plot->add_option("source", o.source,
+                   "project JSON file, results .sqlite database, or the seed summary <project>.seeds.json of a "
+                   "seed study (error bars over the seeds)")
+      ->required();
   plot->add_option("--run", o.runs, "run id (repeatable; default: every train and campaign run)");
   plot->add_option("--figure", o.figure, "auto | training | fat_scatter | heatmap | ber | pareto")
       ->check(CLI::IsMember({"auto", "training", "fat_scatter", "heatmap", "ber", "pareto"}));
@@ -31,7 +38,69 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& o) {
 
 bool figures_available() { return true; }
 
+namespace {
+
+// Qt's offscreen application for rendering, made once per process (run --plot draws the runs'
+// figures, then the seed figures) and deliberately never destroyed: a static QApplication would be
+// torn down after Qt's own statics at exit.
+void ensure_application() {
+  if (QApplication::instance()) return;
+  // Headless unless the caller chose a platform explicitly.
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  static int argc = 1;
+  static char name[] = "faultscape-cli";
+  static char* argv[] = {name, nullptr};
+  new QApplication(argc, argv);
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+}  // namespace
+
+nlohmann::json plot_seed_summary(const GlobalOptions& g, const nlohmann::json& summary, const PlotOptions& o) {
+  ensure_application();
+  widgets::set_presentation(o.presentation);
+  const widgets::ExportOptions size{o.width, o.height, o.dpi};
+  nlohmann::json files = nlohmann::json::array(), drawn = nlohmann::json::array();
+  std::filesystem::create_directories(o.out_dir);
+  for (const QString& metric : widgets::SeedPlot::metrics_of(summary)) {
+    widgets::SeedPlot view(metric);
+    view.resize(o.width, o.height);
+    view.set_summary(summary);
+    if (view.point_count() == 0) continue;
+    const QString base = QDir(QString::fromStdString(o.out_dir)).filePath(view.stem());
+    QString error;
+    const QStringList written = view.export_figure(base, size, &error);
+    if (written.isEmpty()) throw StoreError(error.toStdString());
+    for (const QString& w : written) {
+      files.push_back(w.toStdString());
+      if (!g.json) std::printf("%s\n", w.toUtf8().constData());
+    }
+    drawn.push_back(view.stem().toStdString());
+  }
+  return {{"command", "plot"}, {"figures", drawn}, {"files", files}};
+}
+
 nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
+  if (ends_with(o.source, ".seeds.json")) {
+    std::ifstream in(o.source);
+    if (!in) throw StoreError(o.source + ": cannot read the seed summary");
+    std::ostringstream text;
+    text << in.rdbuf();
+    nlohmann::json summary;
+    try {
+      summary = parse_json(text.str());
+    } catch (const JsonError& e) {
+      throw StoreError(o.source + ": not a seed summary: " + e.what());
+    }
+    if (!summary.contains("metrics") || !summary["metrics"].is_array())
+      throw StoreError(o.source + ": not a seed summary (no \"metrics\" list)");
+    nlohmann::json out = plot_seed_summary(g, summary, o);
+    out["source"] = o.source;
+    return out;
+  }
   std::string db = o.source;
   bool presentation = o.presentation;
   if (std::filesystem::path(db).extension() == ".json") {
@@ -59,12 +128,7 @@ nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& o) {
     runs.push_back({{"run", to_json(r)}, {"trials", trials}, {"metrics", metrics}});
   }
 
-  // Headless unless the caller chose a platform explicitly.
-  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-  static int argc = 1;
-  static char name[] = "faultscape-cli";
-  static char* argv[] = {name, nullptr};
-  QApplication app(argc, argv);
+  ensure_application();
   widgets::set_presentation(presentation);
 
   QStringList figures;

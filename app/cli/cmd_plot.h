@@ -12,7 +12,7 @@
 namespace faultscape::cli {
 
 struct PlotOptions {
-  std::string source;           // project JSON file or results .sqlite database
+  std::string source;           // project JSON file, results .sqlite database or seed summary .seeds.json
   std::vector<long long> runs;  // empty: every train and campaign run of the database
   std::string figure = "auto";  // auto | training | fat_scatter | heatmap | ber | pareto
   std::string out_dir = "results/figures";
@@ -23,6 +23,9 @@ struct PlotOptions {
 // Adds the "plot" subcommand writing its options into `options`.
 CLI::App* add_plot_command(CLI::App& app, PlotOptions& options);
 nlohmann::json cmd_plot(const GlobalOptions& g, const PlotOptions& options);
+// The seed-level figures of a seed summary (study/seed_summary.h): one "seeds_<metric>" figure per
+// headline metric, error bars = 95 % CI over the seeds. `plot` calls it for a "*.seeds.json" source.
+nlohmann::json plot_seed_summary(const GlobalOptions& g, const nlohmann::json& summary, const PlotOptions& options);
 // False in a headless build (FAULTSCAPE_GUI=OFF): no widgets to draw with.
 bool figures_available();
 

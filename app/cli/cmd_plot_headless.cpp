@@ -21,6 +21,10 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& o) {
 
 bool figures_available() { return false; }
 
+nlohmann::json plot_seed_summary(const GlobalOptions& g, const nlohmann::json&, const PlotOptions& o) {
+  return cmd_plot(g, o);
+}
+
 nlohmann::json cmd_plot(const GlobalOptions&, const PlotOptions&) {
   throw ConfigError(
       "plot: this faultscape-cli was built headless (FAULTSCAPE_GUI=OFF) and has no figures; copy the "

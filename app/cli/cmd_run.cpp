@@ -3,12 +3,14 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 
 #include "cluster/shards.h"
 #include "common/error.h"
 #include "study/experiment_runner.h"
+#include "study/seed_summary.h"
 #include "cli/cmd_plot.h"
 #include "cli/commands.h"
 #include "cli/terminal_observer.h"
@@ -56,6 +58,19 @@ void print_campaign(const nlohmann::json& c) {
       std::printf("  %-10s %10.2e %7lld %9.2f %8.2f %8.2f %9lld\n", p.value("layer", "").c_str(), p.value("rate", 0.0),
                   p.value("trials", 0LL), p["accuracy"].value("mean", 0.0), p["accuracy"].value("ci95", 0.0),
                   p.value("sdc_rate", 0.0), p.value("nonfinite", 0LL));
+  }
+}
+
+// The seed-level table: mean, standard deviation and 95 % CI over the training seeds.
+void print_seed_summary(const SeedSummary& seeds) {
+  std::printf("over training seeds (mean +- 95 %% CI, Student t with n-1 degrees of freedom):\n");
+  std::printf("  %-22s %-22s %-24s %9s %3s %9s %8s %8s\n", "experiment", "metric", "where", "rate", "n", "mean", "std",
+              "+-ci95");
+  for (const SeedMetric& m : seeds.metrics()) {
+    const SampleStats s = m.stats();
+    std::printf("  %-22s %-22s %-24s %9.2e %3lld %9.3f %8.3f %8.3f\n", m.experiment.substr(0, 22).c_str(),
+                m.metric.c_str(), m.where.substr(0, 24).c_str(), m.rate, static_cast<long long>(s.n), s.mean, s.std,
+                s.ci95);
   }
 }
 
@@ -113,9 +128,17 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const RunO
   if (executor) observer.on_log("campaigns run as " + executor->describe() + ", results in " + database);
   nlohmann::json results = nlohmann::json::array();
   std::vector<long long> plotted;  // this invocation's training and campaign runs
-  for (const Experiment& e : selected) {
-    observer.on_log("experiment " + e.name);
+  // A seed study runs every experiment once per training seed (project.h: seed_variants).
+  const bool seed_study = project.seed_count > 0 || !project.seed_list.empty();
+  std::vector<Experiment> runs;
+  for (const Experiment& e : selected)
+    for (Experiment& v : seed_variants(project, e)) runs.push_back(std::move(v));
+  SeedSummary seeds;
+  for (const Experiment& e : runs) {
+    observer.on_log("experiment " + e.name +
+                    (seed_study ? " (training seed " + std::to_string(e.training.seed) + ")" : std::string()));
     RunControl control;
+    control.reuse_finished = seed_study;
     control.observer = &observer;
     control.retrain = o.retrain;
     control.stop = &signal_stop_token();
@@ -126,6 +149,8 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const RunO
     nlohmann::json r = out.to_json();
     r["experiment"] = e.name;
     r["accuracy"] = out.evaluation.accuracy;
+    r["seed"] = e.training.seed;
+    if (seed_study && !o.train_only) seeds.add(e.name, e.training.seed, r);
     results.push_back(r);
     if (out.train_run) plotted.push_back(out.train_run);
     if (out.campaign.is_object() && out.campaign.value("kind", "") == "protection_grid") {
@@ -147,6 +172,22 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const RunO
                             {"database", database},
                             {"threads", torch::get_num_threads()},
                             {"experiments", results}};
+  std::string seeds_stem;  // <output_dir>/<project>[.<experiment>].seeds: .json and .csv
+  if (!seeds.empty() && writer) {
+    seeds_stem = (std::filesystem::path(project.output_dir) /
+                  (project.name + (o.experiment.empty() ? "" : "." + o.experiment) + ".seeds"))
+                     .string();
+    nlohmann::json table = seeds.to_json();
+    std::ofstream(seeds_stem + ".json") << table.dump(2) << "\n";
+    seeds.write_csv(seeds_stem + ".csv");
+    table["json"] = seeds_stem + ".json";
+    table["csv"] = seeds_stem + ".csv";
+    summary["seeds"] = table;
+    if (!g.json) {
+      print_seed_summary(seeds);
+      std::printf("seed summary in %s.csv\n", seeds_stem.c_str());
+    }
+  }
   if (executor) {
     summary["executor"] = executor->describe();
     if (!executor->stats().is_null()) summary["distribution"] = executor->stats();
@@ -157,6 +198,12 @@ nlohmann::json cmd_run(const GlobalOptions& g, bool output_dir_given, const RunO
     figures.runs = plotted;
     figures.out_dir = o.plot_dir;
     summary["plot"] = cmd_plot(g, figures);
+  }
+  if (!o.plot_dir.empty() && !seeds_stem.empty()) {
+    PlotOptions figures;
+    figures.out_dir = o.plot_dir;
+    figures.presentation = project.presentation;
+    summary["seed_plot"] = plot_seed_summary(g, summary["seeds"], figures);
   }
   return summary;
 }

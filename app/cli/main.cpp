@@ -226,6 +226,11 @@ int main(int argc, char** argv) {
   run->add_option_function<std::string>(
       "--protection", [&](const std::string& v) { overrides.push_back("protection=" + v); },
       "the protection schemes as JSON, e.g. '[{\"scheme\": \"tmr\"}]' (same as --set protection=...)");
+  run->add_option_function<std::string>(
+      "--seeds", [&](const std::string& v) { overrides.push_back("seeds=" + v); },
+      "a seed study: N trains and measures every experiment with training seeds seed .. seed+N-1, or a JSON list "
+      "'[1,5,9]'; prints mean, std and 95 % CI over the seeds and writes <output_dir>/<project>.seeds.csv "
+      "(same as --set seeds=...)");
   run->add_option("--shard", run_options.shard,
                   "I/N: run every N-th chunk of each campaign, starting at chunk I, into the shard database "
                   "<database>.shard-I-of-N.sqlite (a Slurm array task; join the shards with merge)");

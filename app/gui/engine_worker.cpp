@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "study/experiment_runner.h"
+#include "study/seed_summary.h"
 #include "runtime/runtime.h"
 #include "data/dataset_info.h"
 #include "models/model_io.h"
@@ -122,9 +123,20 @@ void EngineWorker::run(const nlohmann::json& doc, const QString& path, const QSt
     control.observer = &observer;
     control.stop = &stop_;
     control.retrain = retrain;
-    ExperimentOutcome outcome = run_experiment(project, e, store, control);
-    observer.flush();
-    nlohmann::json out = outcome.to_json();
+    // A seed study (project "seeds"): once per training seed, finished seeds taken as measured.
+    const std::vector<Experiment> variants = seed_variants(project, e);
+    const bool seed_study = project.seed_count > 0 || !project.seed_list.empty();
+    control.reuse_finished = seed_study;
+    SeedSummary seeds;
+    nlohmann::json out;
+    for (const Experiment& v : variants) {
+      if (seed_study) Q_EMIT log(QString("training seed %1").arg(static_cast<qulonglong>(v.training.seed)));
+      ExperimentOutcome outcome = run_experiment(project, v, store, control);
+      observer.flush();
+      out = outcome.to_json();
+      seeds.add(v.name, v.training.seed, out);
+    }
+    if (seed_study) out["seeds"] = seeds.to_json();
     out["database"] = store.path();
     Q_EMIT finished(out);
   } catch (const Cancelled&) {

@@ -22,6 +22,17 @@ std::vector<FieldSpec> project_fields(const QStringList& devices, const QString&
   return {
       {"name", tr("Project name"), T::Text, tr("Names the results database <output_dir>/<name>.sqlite"), "default"},
       {"seed", tr("Seed"), T::Seed, tr("Default seed of every experiment's dataset shuffling and training"), 1},
+      {"seeds",
+       tr("Seeds"),
+       T::Json,
+       tr("Seed study: a count N trains and measures every experiment with training seeds seed .. seed+N-1, or "
+          "a list [1, 5, 9]; results get mean, std and 95 % CI over the seeds. Faults and data stay the same "
+          "for every seed"),
+       nullptr,
+       {},
+       0,
+       2147483647,
+       tr("one run, with the training seed")},
       {"threads",
        tr("Threads"),
        T::Int,

@@ -74,8 +74,9 @@ void apply_override(nlohmann::json& project, const std::string& assignment, cons
     value = text;
   }
 
-  static const std::set<std::string> root_keys = {
-      "name", "seed", "threads", "device", "deterministic", "output_dir", "experiments", "presentation", "lesson"};
+  static const std::set<std::string> root_keys = {"name",         "seed",          "seeds",      "threads",
+                                                  "device",       "deterministic", "output_dir", "experiments",
+                                                  "presentation", "lesson"};
   if (root_keys.count(steps.front().key)) {
     assign(project, steps, value, where);
     return;

@@ -107,6 +107,67 @@ const Experiment& Project::experiment(const std::string& wanted) const {
 
 std::string Project::database_path() const { return (fs::path(output_dir) / (name + ".sqlite")).string(); }
 
+// Far above any seed study that finishes (each seed trains a model), far below a memory problem.
+constexpr int64_t kMaxSeeds = 1000;
+
+// "seeds": a count N >= 1 or a non-empty list of distinct seeds.
+static void read_seeds(Reader& r, Project& p) {
+  if (!r.has("seeds")) return;
+  const json& v = r.value().at("seeds");
+  if (v.is_number_integer() || v.is_number_unsigned()) {
+    r.get_int("seeds", p.seed_count, 1, kMaxSeeds);
+    return;
+  }
+  if (!v.is_array()) {
+    r.problem("seeds",
+              "expected a count (1 to " + std::to_string(kMaxSeeds) + ") or a list of seeds, got " + describe_value(v));
+    return;
+  }
+  if (v.empty() || v.size() > static_cast<size_t>(kMaxSeeds))
+    r.problem("seeds", "a list of 1 to " + std::to_string(kMaxSeeds) + " seeds, got " + std::to_string(v.size()));
+  for (size_t i = 0; i < v.size() && i < static_cast<size_t>(kMaxSeeds); ++i) {
+    if (!v[i].is_number_unsigned() && !(v[i].is_number_integer() && v[i].get<int64_t>() >= 0)) {
+      r.problem("seeds",
+                "entry " + std::to_string(i) + " is not a seed (a non-negative integer): " + describe_value(v[i]));
+      continue;
+    }
+    const uint64_t s = v[i].get<uint64_t>();
+    if (std::find(p.seed_list.begin(), p.seed_list.end(), s) != p.seed_list.end())
+      r.problem("seeds", "seed " + std::to_string(s) + " is listed twice");
+    else
+      p.seed_list.push_back(s);
+  }
+}
+
+// "{seed}" in a model path becomes the training seed.
+static std::string with_seed(std::string path, uint64_t seed) {
+  const std::string token = "{seed}";
+  for (size_t at = path.find(token); at != std::string::npos; at = path.find(token, at))
+    path.replace(at, token.size(), std::to_string(seed));
+  return path;
+}
+
+std::vector<Experiment> seed_variants(const Project& project, const Experiment& experiment) {
+  std::vector<uint64_t> seeds = project.seed_list;
+  for (int64_t k = 0; k < project.seed_count; ++k) seeds.push_back(experiment.training.seed + static_cast<uint64_t>(k));
+  const bool study = !seeds.empty();
+  if (!study) seeds.push_back(experiment.training.seed);
+  std::vector<Experiment> out;
+  for (uint64_t s : seeds) {
+    Experiment e = experiment;
+    e.training.seed = s;
+    e.load = with_seed(e.load, s);
+    e.training.checkpoint = with_seed(e.training.checkpoint, s);
+    // Each seed's model in its own file (the default path with the seed), so a later seed does not
+    // overwrite the file an earlier seed's runs were measured on.
+    if (study && e.training.checkpoint.empty() && e.load.empty())
+      e.training.checkpoint =
+          (fs::path(project.output_dir) / project.name / (e.name + ".seed" + std::to_string(s) + ".pt")).string();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 // The lesson's shape only; its fault, protection and stage are checked against the model when the
 // explorer opens it.
 static void read_lesson(Reader& r, json& out) {
@@ -147,6 +208,7 @@ Project parse_project(const json& j, const std::string& source) {
     r.problem("device", "expected \"auto\", \"cpu\", \"cuda\" or \"cuda:N\", got \"" + p.device + "\"");
   r.get("deterministic", p.deterministic);
   r.get_seed("seed", p.seed);
+  read_seeds(r, p);
   r.get("output_dir", p.output_dir);
   r.get("presentation", p.presentation);
   read_lesson(r, p.lesson);
@@ -202,6 +264,8 @@ json to_json(const Project& p) {
   json out = {
       {"name", p.name}, {"threads", p.threads},       {"device", p.device},        {"deterministic", p.deterministic},
       {"seed", p.seed}, {"output_dir", p.output_dir}, {"experiments", experiments}};
+  if (p.seed_count > 0) out["seeds"] = p.seed_count;  // only when set, like presentation
+  if (!p.seed_list.empty()) out["seeds"] = p.seed_list;
   if (p.presentation) out["presentation"] = true;  // written only when set, so older documents round-trip unchanged
   if (!p.lesson.is_null()) out["lesson"] = p.lesson;
   return out;

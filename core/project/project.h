@@ -43,6 +43,13 @@ struct Project {
   std::string device = "auto";
   bool deterministic = false;  // LibTorch's deterministic algorithms (slower on CUDA)
   uint64_t seed = 1;
+  // Training seeds of a seed study (root key "seeds", `--seeds`): every experiment is trained and
+  // measured once per seed, each its own stored run. JSON: a count N (the experiment's training
+  // seed, then +1 ... +N-1) or a list of seeds. Empty: once, with the experiment's training seed.
+  // Only training seeds vary: the dataset seed and the campaign's fault seed stay fixed, so every
+  // model meets the same images and the same faults (paired comparison).
+  std::vector<uint64_t> seed_list;     // from a list
+  int64_t seed_count = 0;              // from a count; 0 when a list (or nothing) was given
   std::string output_dir = "results";  // relative to the current working directory
   bool presentation = false;           // figures with larger fonts and thicker lines (projectors)
   // A guided lesson (projects/lessons/): {"title", "text": [paragraphs], "image", "fault",
@@ -57,6 +64,13 @@ struct Project {
   // <output_dir>/<name>.sqlite
   std::string database_path() const;
 };
+
+// The experiment once per training seed of the project's seed study: a copy with training.seed
+// changed and, unless the experiment names one, its own model file
+// <output_dir>/<project>/<experiment>.seed<N>.pt; "{seed}" in `load` and `training.checkpoint`
+// becomes the seed (an experiment measuring the model another one trained loads that seed's file).
+// Without seeds: the experiment itself (with "{seed}" replaced).
+std::vector<Experiment> seed_variants(const Project& project, const Experiment& experiment);
 
 // Reads and validates a project file. Throws ConfigError for a missing or unreadable file,
 // "<path>: invalid JSON at line L, column C: ..." for malformed JSON, and ValidationError

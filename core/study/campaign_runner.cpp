@@ -56,6 +56,14 @@ std::optional<RunRow> run_on_another_model(const ResultStore& store, const RunIn
   return std::nullopt;
 }
 
+// The latest complete run of exactly this configuration, with its summary.
+std::optional<RunRow> finished_run(const ResultStore& store, const RunInfo& info, const std::string& hash) {
+  std::vector<RunRow> rows = store.runs({info.experiment, info.kind, "complete"});
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+    if (it->project == info.project && it->config_hash == hash && it->summary.is_object()) return *it;
+  return std::nullopt;
+}
+
 }  // namespace
 
 void run_campaign(const Project& project, const Experiment& experiment, const CampaignSetup& setup, Network& net,
@@ -74,9 +82,17 @@ void run_campaign(const Project& project, const Experiment& experiment, const Ca
   info.config["model_sha256"] = outcome.model_sha256;
   info.seed = cc.seed;
   if (extra.contains("grid_point")) info.config["grid_point"] = extra["grid_point"];
+  const std::string hash = ResultStore::hash_config(info.config);
+  if (control.reuse_finished && control.records())
+    if (std::optional<RunRow> done = finished_run(store, info, hash)) {
+      outcome.campaign_run = done->id;
+      outcome.campaign = done->summary;
+      if (control.observer) control.observer->on_log("run " + std::to_string(done->id) + " already measured this");
+      if (control.observer) control.observer->on_result(RecordKind::Campaign, outcome.campaign);
+      return;
+    }
   // An interrupted run of exactly this configuration is resumed, not repeated.
-  std::optional<int64_t> resumable =
-      store.find_resumable_run(info.project, info.experiment, info.kind, ResultStore::hash_config(info.config));
+  std::optional<int64_t> resumable = store.find_resumable_run(info.project, info.experiment, info.kind, hash);
   if (!resumable && control.observer)
     if (std::optional<RunRow> other = run_on_another_model(store, info))
       control.observer->on_log("run " + std::to_string(other->id) +

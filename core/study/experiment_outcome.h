@@ -37,6 +37,10 @@ struct RunControl {
   // project's database, where the Slurm job's first step trained them.
   const ResultStore* model_source = nullptr;
   bool train_only = false;  // train (or reuse) the model, then stop: no evaluation, no campaign
+  // A finished campaign run of exactly this configuration (same model file hash) is taken as it is
+  // instead of being measured again: a seed study continues where it stopped (cmd_run sets it
+  // when the project has seeds).
+  bool reuse_finished = false;
   bool records() const { return !executor || executor->records(); }
 };
 
