@@ -33,7 +33,6 @@ class ChannelDelta {
   torch::Tensor logits(FaultyEvaluator& ev, int64_t offset);
   // Multiply-adds per image of one fault: the delta and every stage after it.
   int64_t macs_per_image(const std::vector<int64_t>& stage_macs) const;
-  int target() const { return plan_.target; }
 
  private:
   torch::Tensor pool(const torch::Tensor& z) { return net_->forward_range(z, pool_stage_, pool_stage_ + 1); }

@@ -4,7 +4,6 @@
 
 #include "models/max_pool.h"
 #include "models/script_stage.h"
-#include "quant/quantizer.h"
 
 namespace faultscape {
 namespace {

@@ -125,11 +125,6 @@ TrialMetrics FaultyEvaluator::run_from(int first, const Hook& hook) {
       [&](int64_t off, int64_t len) { return forward_from(start, source.narrow(0, off, len), off, hook); });
 }
 
-TrialMetrics FaultyEvaluator::run_after(int stage, const std::function<torch::Tensor(int64_t, int64_t)>& output) {
-  torch::InferenceMode inference;
-  return run_batches([&](int64_t off, int64_t len) { return forward_from(stage + 1, output(off, len), off); });
-}
-
 TrialMetrics FaultyEvaluator::run_after_first_module(int stage,
                                                      const std::function<torch::Tensor(int64_t, int64_t)>& output) {
   torch::InferenceMode inference;

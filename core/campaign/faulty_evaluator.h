@@ -43,9 +43,8 @@ class FaultyEvaluator {
   // Runs stages [first, end) from the golden input of `first` (uses the nearest cached stage
   // at or before it) with the network's current weights; the hook sees every stage output.
   TrialMetrics run_from(int first, const Hook& hook = nullptr);
-  // Like run_from(stage + 1) but stage `stage`'s output comes from `output(offset, len)`, batch by batch.
-  TrialMetrics run_after(int stage, const std::function<torch::Tensor(int64_t offset, int64_t len)>& output);
-  // Like run_after, but `output` gives the output of stage `stage`'s first module (its linear layer).
+  // Like run_from(stage + 1), but the output of stage `stage`'s first module (its linear layer) comes
+  // from `output(offset, len)`, batch by batch; the rest of that stage runs on it.
   TrialMetrics run_after_first_module(int stage,
                                       const std::function<torch::Tensor(int64_t offset, int64_t len)>& output);
   // Runs stages [first, end) on a given input of stage `first` (batch of images [offset, offset+B)).

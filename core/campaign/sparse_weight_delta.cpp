@@ -189,11 +189,9 @@ TrialMetrics SparseWeightDelta::run(int stage, const std::vector<WeightSite>& si
     torch::Tensor z = g.z.narrow(0, off, len).clone();
     add_change(z, x.narrow(0, off, len), first, stage);
     torch::Tensor faulty = rest_of_stage(st.module, z).index_select(1, outs);
-    torch::Tensor golden_local = y_golden.narrow(0, off, len).index_select(1, outs);
-    for (int s : plan.local) {
-      faulty = net->forward_range(faulty, s, s + 1);
-      golden_local = net->forward_range(golden_local, s, s + 1);
-    }
+    for (int s : plan.local) faulty = net->forward_range(faulty, s, s + 1);
+    // The local stages act per channel: their golden output is the target's cached golden input.
+    const torch::Tensor golden_local = x2_golden.narrow(0, off, len).index_select(1, cols);
     torch::Tensor z2 = g2.z.narrow(0, off, len).clone();
     if (outs.size(0) > 0) {
       torch::Tensor d = faulty - golden_local;
