@@ -17,6 +17,7 @@
 #include "study/experiment_runner.h"
 
 #include "cli_support.h"
+#include "explain_test_support.h"
 #include "test_support.h"
 
 #include <QtTest>
@@ -26,15 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The stored weight tensor of a stage (the fault sites' own view of it).
-torch::Tensor stage_weight(Network& net, const std::string& stage) {
-  FaultModel f;
-  f.layers = {stage};
-  f.tensors = {"weight"};
-  return weight_sites(net, f).at(0).tensor;
-}
-
-bool have_fashion() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
+using test::have_fashion;
+using test::stage_weight;
 
 // lenet5 trained briefly (Fashion-MNIST when installed, else the synthetic problem), with a channel
 // stuck-at sweep over the first 200 test images recorded in the project's database.

@@ -31,6 +31,7 @@
 #include "presentation.h"
 #include "project_document.h"
 #include "propagation_plot.h"
+#include "explain_test_support.h"
 #include "test_support.h"
 
 using namespace faultscape;
@@ -40,15 +41,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The stored weight tensor of a stage (the fault sites' own view of it).
-torch::Tensor stage_weight(Network& net, const std::string& stage) {
-  FaultModel f;
-  f.layers = {stage};
-  f.tensors = {"weight"};
-  return weight_sites(net, f).at(0).tensor;
-}
-
-bool have_fashion() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
+using test::have_fashion;
+using test::stage_weight;
 
 json project_json(const std::string& dir) {
   json dataset = have_fashion() ? json{{"name", "fashion-mnist"}, {"train_limit", 6000}, {"test_limit", 400}}
