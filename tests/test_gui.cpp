@@ -345,6 +345,7 @@ class TestGui : public QObject {
       object.update(section.on_value);
       experiment["training"][section.key] = object;
     }
+    experiment["prune"] = with_defaults(prune_fields(), json::object());
     const QStringList problems = validate_project(project);
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join("\n")));
     // The defaults the forms show are the engine's (keys the engine writes for that object).
@@ -366,10 +367,25 @@ class TestGui : public QObject {
     }
     for (const QString& scheme : protection_schemes())
       same_defaults(protection_fields(scheme), engine_protection_defaults(scheme), json::object(), scheme);
+    same_defaults(prune_fields(), engine_prune_defaults(), json::object(), "prune");
+    // Every key of the engine's prune object has a field.
+    const std::vector<FieldSpec> prune = prune_fields();
+    auto has_field = [&](const std::string& key) {
+      return std::any_of(prune.begin(), prune.end(), [&](const FieldSpec& f) { return f.key == key; });
+    };
+    const json prune_defaults = engine_prune_defaults();
+    for (const auto& [key, value] : prune_defaults.items()) {
+      if (!value.is_object()) {
+        QVERIFY2(has_field(key), key.c_str());
+        continue;
+      }
+      for (const auto& [sub, inner] : value.items()) QVERIFY2(has_field(key + "/" + sub), (key + "/" + sub).c_str());
+    }
     // And the engine does check these objects: an unknown key is reported.
     experiment["protection"][0]["typo"] = 1;
     experiment["training"]["fault_aware"]["typo"] = 1;
-    QCOMPARE(validate_project(project).size(), 2);
+    experiment["prune"]["fine_tune"]["typo"] = 1;
+    QCOMPARE(validate_project(project).size(), 3);
   }
 
   void campaign_grid_and_training_sections() {

@@ -1,14 +1,20 @@
 // Channel vulnerability and pruning (hardening paper 002): pruning shrinks tensors and computes what
 // the original computes with those channels zeroed, a pruned model file reloads narrowed, eq. 1
-// against a direct computation, rank correlation, the measured stuck-at ranking and a prune study.
+// against a direct computation, rank correlation, the measured stuck-at ranking, a prune study, and
+// a project experiment's prune step (what evaluation and the campaign then measure).
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include <filesystem>
+
 #include "common/error.h"
+#include "common/json_reader.h"
+#include "models/channel_layers.h"
 #include "models/model_io.h"
 #include "models/summary.h"
 #include "models/zoo.h"
@@ -17,8 +23,11 @@
 #include "prune/rank_correlation.h"
 #include "prune/stuck_ranking.h"
 #include "prune/vulnerability.h"
+#include "project/project.h"
 #include "quant/quant_layers.h"
 #include "runtime/runtime.h"
+#include "store/result_store.h"
+#include "study/experiment_runner.h"
 #include "train/trainer.h"
 
 #include "small_synthetic.h"
@@ -163,6 +172,82 @@ class TestPrune : public QObject {
     QCOMPARE(r.fine_tuned.params, r.pruned.params);
     QCOMPARE(r.fine_tuning.epochs.size(), size_t{1});
     QCOMPARE(r.to_json().at("channels_after").at("conv0").get<int64_t>(), int64_t{3});
+  }
+
+  // An experiment's "prune" step (hardening paper, section IV): conv layers lose `ratio` of their
+  // channels, linear layers `linear_ratio`; evaluation and the campaign measure the pruned,
+  // fine-tuned network (the accuracy the prune run recorded after fine-tuning, same images);
+  // the pruned model file loads narrowed; a second run reuses the prune run; bad values are named.
+  void projectPruneStep() {
+    using nlohmann::json;
+    const std::string dir = test::fresh_dir("prune_step");
+    const json experiment = {{"name", "pruned"},
+                             {"dataset", {{"name", "synthetic"}, {"synthetic", {{"train", 128}, {"test", 64}}}}},
+                             {"model", {{"name", "lenet5"}}},
+                             {"training", {{"epochs", 1}, {"batch_size", 32}}},
+                             {"prune",
+                              {{"ratio", 0.5},
+                               {"linear_ratio", 0.25},
+                               {"score_images", 64},
+                               {"fine_tune", {{"epochs", 1}, {"batch_size", 32}}}}},
+                             {"faults", {{"kind", "bitflip"}, {"target", "weights"}, {"format", "fp32"}}},
+                             {"campaign", {{"kind", "ber_sweep"}, {"bers", {1e-9}}, {"trials", 1}}}};
+    const json document = {
+        {"name", "p"}, {"seed", 1}, {"threads", 1}, {"output_dir", dir}, {"experiments", {experiment}}};
+    const Project p = parse_project(document, "p");
+    const Experiment& e = p.experiments.at(0);
+    QVERIFY(e.prunes);
+    QCOMPARE(e.prune.ratio_for(true), 0.25);
+    QVERIFY(to_json(parse_project(to_json(p), "again").experiments.at(0)) == to_json(e));  // round trip
+    ResultStore store(p.database_path());
+    const ExperimentOutcome first = run_experiment(p, e, store, {});
+    const json& pruning = first.pruning;
+    QVERIFY(pruning.is_object());
+    QVERIFY(first.prune_run > 0);
+    // Per layer: n - floor(ratio * n) channels stay, by the layer's kind (logits untouched).
+    const DatasetSplit data = load_dataset(e.dataset);
+    Network original = build_network(e.model, data.train.image_shape(), data.train.num_classes);
+    const json& after = pruning.at("channels_after");
+    QVERIFY(after.size() >= 3);
+    for (const ChannelLayer& l : channel_layers(original)) {
+      const std::string name = original->stage(l.stage).name;
+      if (!after.contains(name)) continue;
+      const int64_t n = l.channels();
+      const auto drop = static_cast<int64_t>(std::floor((l.linear ? 0.25 : 0.5) * static_cast<double>(n)));
+      QCOMPARE(after.at(name).get<int64_t>(), n - drop);
+    }
+    QVERIFY(pruning["pruned"]["params"].get<int64_t>() < pruning["before"]["params"].get<int64_t>());
+    QCOMPARE(first.evaluation.accuracy, pruning["fine_tuned"]["accuracy"].get<double>());
+    // The campaign measured the pruned file's network, which loads narrowed.
+    QCOMPARE(first.model_path, (std::filesystem::path(dir) / "p" / "pruned.seed1.pruned.pt").string());
+    const std::vector<RunRow> sweeps = store.runs({"pruned", "ber_sweep", "complete"});
+    QCOMPARE(sweeps.size(), size_t{1});
+    QCOMPARE(sweeps[0].config["model_sha256"].get<std::string>(), first.model_sha256);
+    Network reloaded = load_network(first.model_path, data.test.image_shape(), data.test.num_classes);
+    QCOMPARE(channel_layers(reloaded, {"conv0"}).at(0).channels(), int64_t{3});
+    const std::vector<RunRow> runs = store.runs({"pruned", "prune", "complete"});
+    QCOMPARE(runs.size(), size_t{1});
+    QCOMPARE(runs[0].summary["model_sha256"].get<std::string>(), first.model_sha256);
+    // Again: the prune run is reused (same file, same numbers), nothing pruned twice.
+    const ExperimentOutcome second = run_experiment(p, e, store, {});
+    QCOMPARE(second.prune_run, int64_t{0});
+    QCOMPARE(second.model_sha256, first.model_sha256);
+    QCOMPARE(second.evaluation.accuracy, first.evaluation.accuracy);
+    QCOMPARE(store.runs({"pruned", "prune", ""}).size(), size_t{1});
+    // Bad values name their field.
+    for (const auto& [pointer, value, field] : std::vector<std::tuple<std::string, json, std::string>>{
+             {"/prune/ratio", 1.0, "prune.ratio"},
+             {"/prune/criterion", "random", "prune.criterion"},
+             {"/prune/fine_tune/typo", 1, "prune.fine_tune.typo"}}) {
+      json bad = document;
+      bad["experiments"][0][json::json_pointer(pointer)] = value;
+      try {
+        parse_project(bad, "p");
+        QFAIL(pointer.c_str());
+      } catch (const ValidationError& error) {
+        QVERIFY2(std::string(error.what()).find(field) != std::string::npos, error.what());
+      }
+    }
   }
 };
 

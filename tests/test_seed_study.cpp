@@ -103,6 +103,21 @@ class TestSeedStudy : public QObject {
     QCOMPARE(h.size(), size_t{3});
     QCOMPARE(h[0].where, std::string("tmr"));
     QCOMPARE(h[1].value, 70.0);
+    // A design point over several BERs adds its mean per rate; a pruned network its pruning metrics.
+    grid["campaign"]["points"][0]["accuracy"]["per_rate"] = {{{"rate", 1e-4}, {"layer", "all"}, {"mean", 88.0}},
+                                                             {{"rate", 1e-3}, {"layer", "all"}, {"mean", 60.0}}};
+    grid["pruning"] = {{"before", {{"params", 200}, {"macs", 1000}, {"accuracy", 91.0}}},
+                       {"pruned", {{"params", 50}, {"macs", 400}, {"accuracy", 80.0}}}};
+    h = headline_metrics(grid);
+    QCOMPARE(h.size(), size_t{8});
+    QCOMPARE(h[0].metric, std::string("pruned_accuracy"));
+    QCOMPARE(h[0].value, 80.0);
+    QCOMPARE(h[1].value, 0.25);  // params_ratio
+    QCOMPARE(h[2].value, 0.4);   // macs_ratio
+    QCOMPARE(h[7].metric, std::string("point_ber_accuracy"));
+    QCOMPARE(h[7].where, std::string("tmr"));
+    QCOMPARE(h[7].rate, 1e-3);
+    QCOMPARE(h[7].value, 60.0);
     // Per seed, metrics with the same key gather; different rates stay apart.
     SeedSummary s;
     s.add("e", 1, ber);

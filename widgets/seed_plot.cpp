@@ -22,7 +22,7 @@ QString label_of(const nlohmann::json& m, bool one_experiment) {
   return one_experiment ? w : experiment + "\n" + w;
 }
 
-bool is_rate_metric(const QString& metric) { return metric == "ber_accuracy"; }
+bool is_rate_metric(const QString& metric) { return metric == "ber_accuracy" || metric == "point_ber_accuracy"; }
 
 }  // namespace
 

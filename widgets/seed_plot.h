@@ -1,6 +1,7 @@
 // One headline metric of a seed study over its training seeds: the mean with a 95 % confidence
-// interval error bar (Student t over the seeds) and every seed's value as a dot. BER sweeps: one
-// series per experiment and layer against the fault rate (log scale); other metrics: one
+// interval error bar (Student t over the seeds) and every seed's value as a dot. BER sweeps (and
+// design points over several BERs): one series per experiment and layer (or design point) against
+// the fault rate (log scale); other metrics: one
 // category per experiment (and design point).
 #pragma once
 #include <nlohmann/json.hpp>

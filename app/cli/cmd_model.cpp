@@ -199,6 +199,7 @@ nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, 
   PruneConfig pc;
   pc.criterion = o.criterion;
   pc.ratio = o.ratio;
+  pc.linear_ratio = o.linear_ratio;
   pc.layers = layers;
   pc.fine_tune.epochs = o.epochs;
   pc.fine_tune.lr = o.lr;
@@ -208,8 +209,8 @@ nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, 
   ctx.stop = &signal_stop_token();
   PruneReport report = prune_and_fine_tune(net, data, pc, ctx);
   if (!g.json) {
-    std::printf("%s pruning, ratio %.2f: %lld channels removed\n", o.criterion.c_str(), o.ratio,
-                static_cast<long long>(report.removed_channels));
+    std::printf("%s pruning, ratio %.2f (linear layers %.2f): %lld channels removed\n", o.criterion.c_str(), o.ratio,
+                pc.ratio_for(true), static_cast<long long>(report.removed_channels));
     std::printf("%-12s %10s %12s %9s %10s\n", "", "params", "MACs", "acc %", "ms/image");
     print_cost("before", report.before);
     print_cost("pruned", report.pruned);
@@ -218,7 +219,11 @@ nlohmann::json cmd_prune(const GlobalOptions& g, const std::string& model_file, 
   r["report"] = report.to_json();
   if (!o.save.empty()) {
     nlohmann::json meta = loaded.meta;
-    meta["pruned"] = {{"from", model_file}, {"criterion", o.criterion}, {"ratio", o.ratio}, {"report", r["report"]}};
+    meta["pruned"] = {{"from", model_file},
+                      {"criterion", o.criterion},
+                      {"ratio", o.ratio},
+                      {"linear_ratio", pc.ratio_for(true)},
+                      {"report", r["report"]}};
     save_model(net, o.save, meta);
     r["saved"] = o.save;
     if (!g.json) std::printf("pruned, fine-tuned model saved to %s\n", o.save.c_str());

@@ -41,6 +41,7 @@ nlohmann::json cmd_export(const GlobalOptions& g, const std::string& source, lon
 struct PruneOptions {
   std::string criterion = "vulnerability";
   double ratio = 0.25;
+  double linear_ratio = -1;  // < 0: ratio
   int epochs = 10;
   double lr = 0.001;
   std::string layers;      // comma-separated; empty = all

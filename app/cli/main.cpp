@@ -257,6 +257,8 @@ int main(int argc, char** argv) {
   prune->add_option("model_file", model_file, "trained model (.pt) saved by train or run")->required();
   prune->add_option("--criterion", prune_options.criterion, "vulnerability (eq. 1) | l1");
   prune->add_option("--ratio", prune_options.ratio, "fraction of each layer's channels to remove");
+  prune->add_option("--linear-ratio", prune_options.linear_ratio,
+                    "fraction of each linear (FC) layer's channels to remove (default: --ratio)");
   prune->add_option("--fine-tune-epochs", prune_options.epochs, "SGD epochs after pruning (default 10)");
   prune->add_option("--fine-tune-lr", prune_options.lr, "SGD learning rate (default 0.001)");
   prune->add_option("--layers", prune_options.layers, "comma-separated stages (default: every conv / linear)");

@@ -89,6 +89,8 @@ nlohmann::json engine_training_defaults() {
   return to_json(c);
 }
 
+nlohmann::json engine_prune_defaults() { return to_json(PruneConfig{}); }
+
 nlohmann::json engine_protection_defaults(const QString& scheme) {
   // "layers" is given because some schemes require it (bypass).
   const nlohmann::json item = {{"scheme", scheme.toStdString()}, {"layers", {"conv0"}}};

@@ -29,6 +29,8 @@ QStringList engine_protection_schemes();  // the schemes the engine accepts in "
 // every optional training object switched on ({"fault_aware": {...}, "dropout": {...}, ...}), and
 // one protection scheme's object.
 nlohmann::json engine_training_defaults();
+// The engine's "prune" object with every default written.
+nlohmann::json engine_prune_defaults();
 nlohmann::json engine_protection_defaults(const QString& scheme);
 
 }  // namespace faultscape::gui

@@ -115,6 +115,77 @@ std::vector<FieldSpec> model_fields(const QStringList& models) {
   };
 }
 
+std::vector<FieldSpec> prune_fields() {
+  const QString paper = tr("hardening paper, section IV");
+  return {
+      {"criterion",
+       tr("Criterion"),
+       T::Choice,
+       tr("Which channels go: the least vulnerable (eq. 1) or those of smallest L1 norm, the conventional baseline "
+          "(%1)")
+           .arg(paper),
+       "vulnerability",
+       {"vulnerability", "l1"}},
+      {"ratio", tr("Ratio"), T::Real,
+       tr("Fraction in [0, 1) of each conv / linear layer's output channels removed; one channel always stays (%1)")
+           .arg(paper),
+       0.25},
+      {"linear_ratio", tr("Linear ratio"), T::Real,
+       tr("Fraction removed from linear (FC) layers, < 1; negative = the same as Ratio (%1, Table II prunes CONV and "
+          "FC at different ratios)")
+           .arg(paper),
+       -1.0},
+      {"layers",
+       tr("Layers"),
+       T::List,
+       tr("Stages pruned"),
+       nlohmann::json::array(),
+       {},
+       0,
+       2147483647,
+       tr("every conv / linear stage but the logits")},
+      {"score_images",
+       tr("Score images"),
+       T::Int,
+       tr("Training images for the vulnerability estimate (the test set stays unseen) (%1)").arg(paper),
+       1000,
+       {},
+       1},
+      {"fine_tune/epochs",
+       tr("Fine-tuning epochs"),
+       T::Int,
+       tr("Epochs of training after pruning; 0 = measure right after pruning (%1: 10)").arg(paper),
+       10,
+       {},
+       0},
+      {"fine_tune/batch_size",
+       tr("Fine-tuning batch size"),
+       T::Int,
+       tr("Training images per optimizer step"),
+       64,
+       {},
+       1},
+      {"fine_tune/optimizer",
+       tr("Fine-tuning optimizer"),
+       T::Choice,
+       tr("Adam or SGD with momentum (%1: SGD)").arg(paper),
+       "sgd",
+       {"adam", "sgd"}},
+      {"fine_tune/lr", tr("Fine-tuning learning rate"), T::Real, tr("> 0 (%1: 0.001)").arg(paper), 0.001},
+      {"fine_tune/momentum", tr("Fine-tuning momentum"), T::Real, tr("SGD momentum in [0, 1)"), 0.9},
+      {"fine_tune/weight_decay", tr("Fine-tuning weight decay"), T::Real, tr("L2 penalty (>= 0)"), 0.0},
+      {"save",
+       tr("Pruned model file"),
+       T::SaveFile,
+       tr("Where the pruned, fine-tuned model is written ({seed}: the training seed); it loads like any model"),
+       "",
+       {tr("Models (*.pt)"), tr("All files (*)")},
+       0,
+       2147483647,
+       tr("<output>/<project>/<experiment>.seed<N>.pruned.pt")},
+  };
+}
+
 std::vector<FieldSpec> training_fields() {
   return {
       {"epochs",

@@ -42,6 +42,8 @@ std::vector<FieldSpec> project_fields(const QStringList& devices, const QString&
 std::vector<FieldSpec> dataset_fields(const QStringList& datasets);
 std::vector<FieldSpec> model_fields(const QStringList& models);
 std::vector<FieldSpec> training_fields();
+// The experiment's optional "prune" object (hardening paper, section IV); absent = no pruning.
+std::vector<FieldSpec> prune_fields();
 std::vector<FieldSpec> fault_fields();
 std::vector<FieldSpec> campaign_fields();
 

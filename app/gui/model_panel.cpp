@@ -36,7 +36,7 @@ ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) 
        tr("none: train the model")}};
   experiment_ = new JsonForm(tr("Experiment"), doc, exp, false);
   // The sections below (and the Faults tab) show their own problems.
-  experiment_->set_nested({"dataset", "model", "training", "faults", "campaign", "protection"});
+  experiment_->set_nested({"dataset", "model", "training", "faults", "campaign", "protection", "prune"});
   model_ = new JsonForm(tr("Model"), doc, model_fields(zoo_model_names()), false);
   dataset_ = new JsonForm(tr("Dataset"), doc, dataset_fields(dataset_names_list()), false);
   training_ = new JsonForm(tr("Training"), doc, training_fields(), false);
@@ -50,6 +50,13 @@ ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) 
     nested << QString::fromStdString(s.key);
   }
   training_->set_nested(nested);
+  // Absent = no pruning; ticking writes the paper's criterion.
+  prune_ = new JsonForm(tr("Pruning after training"), doc, prune_fields(), true);
+  prune_->set_toggle({{"criterion", "vulnerability"}}, true);
+  prune_->setToolTip(
+      tr("Prunes the trained (or loaded) network and fine-tunes it; evaluation, protection and the "
+         "campaign then measure the pruned network (hardening paper, section IV); unticked: no "
+         "pruning (the key is absent)"));
   auto* forms = new QWidget;
   auto* col = new QVBoxLayout(forms);
   for (JsonForm* f : this->forms()) col->addWidget(f);
@@ -88,6 +95,7 @@ ModelPanel::ModelPanel(ProjectDocument* doc, QWidget* parent) : QWidget(parent) 
 QList<JsonForm*> ModelPanel::forms() const {
   QList<JsonForm*> list = {experiment_, model_, dataset_, training_};
   for (const auto& [key, form] : sections_) list << form;
+  list << prune_;
   return list;
 }
 
@@ -102,6 +110,7 @@ void ModelPanel::scroll_to_training(bool on) { scroll_->verticalScrollBar()->set
 void ModelPanel::set_stage_names(const QStringList& names) {
   const QString hint = tr("Stages: %1").arg(names.join(", "));
   for (const auto& [key, form] : sections_) form->set_hint("layers", hint);
+  prune_->set_hint("layers", hint);
 }
 
 void ModelPanel::set_experiment(int index) {
@@ -111,6 +120,7 @@ void ModelPanel::set_experiment(int index) {
   dataset_->set_base(base + "/dataset");
   training_->set_base(base + "/training");
   for (const auto& [key, form] : sections_) form->set_base(base + "/training/" + key);
+  prune_->set_base(base + "/prune");
 }
 
 void ModelPanel::show_summary(const nlohmann::json& s) {

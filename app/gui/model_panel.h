@@ -27,6 +27,7 @@ class ModelPanel : public QWidget {
   JsonForm* training_form() const { return training_; }
   // The form of an optional training object ("fault_aware", "dropout", ...); nullptr when unknown.
   JsonForm* training_section(const std::string& key) const;
+  JsonForm* prune_form() const { return prune_; }
   // The network's stage names, offered as hints by the "layers" fields.
   void set_stage_names(const QStringList& names);
   // Scrolls the forms so the training section is at the top (or back to the top of the forms).
@@ -38,7 +39,7 @@ class ModelPanel : public QWidget {
   void show_pending();
 
  private:
-  JsonForm *experiment_, *model_, *dataset_, *training_;
+  JsonForm *experiment_, *model_, *dataset_, *training_, *prune_;
   std::vector<std::pair<std::string, JsonForm*>> sections_;  // training_sections(), in order
   QScrollArea* scroll_;
   QTableWidget* table_;

@@ -67,6 +67,11 @@ Experiment read_experiment(Reader& r, uint64_t seed, Problems& problems) {
   read_config(training, e.training);
   if (e.model.name == "torchscript" && !r.has("training")) e.training.epochs = 0;  // imported: used as it is
   r.get("load", e.load);
+  if (r.has("prune")) {
+    e.prunes = true;
+    Reader prune = r.object("prune");
+    read_config(prune, e.prune);
+  }
   r.get_raw("faults", e.faults_json);
   r.get_raw("protection", e.protection_json);
   r.get_raw("campaign", e.campaign_json);
@@ -158,6 +163,7 @@ std::vector<Experiment> seed_variants(const Project& project, const Experiment& 
     e.training.seed = s;
     e.load = with_seed(e.load, s);
     e.training.checkpoint = with_seed(e.training.checkpoint, s);
+    e.prune.save = with_seed(e.prune.save, s);
     // Each seed's model in its own file (the default path with the seed), so a later seed does not
     // overwrite the file an earlier seed's runs were measured on.
     if (study && e.training.checkpoint.empty() && e.load.empty())
@@ -248,14 +254,16 @@ json read_project_json(const std::string& path) {
 }
 
 json to_json(const Experiment& e) {
-  return {{"name", e.name},
-          {"dataset", to_json(e.dataset)},
-          {"model", to_json(e.model)},
-          {"training", to_json(e.training)},
-          {"load", e.load},
-          {"faults", e.faults_json},
-          {"protection", e.protection_json},
-          {"campaign", e.campaign_json}};
+  json j = {{"name", e.name},
+            {"dataset", to_json(e.dataset)},
+            {"model", to_json(e.model)},
+            {"training", to_json(e.training)},
+            {"load", e.load},
+            {"faults", e.faults_json},
+            {"protection", e.protection_json},
+            {"campaign", e.campaign_json}};
+  if (e.prunes) j["prune"] = to_json(e.prune);  // only when on: other experiments keep their config hash
+  return j;
 }
 
 json to_json(const Project& p) {

@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "models/model_config.h"
 #include "project/config_json.h"
+#include "project/prune_json.h"
 #include "protect/protection_spec.h"
 #include "common/json_reader.h"
 #include "train/train_config.h"
@@ -23,6 +24,10 @@ struct Experiment {
   ModelConfig model;
   TrainConfig training;  // training.seed defaults to the project seed, as does dataset.seed
   std::string load;      // a trained model file to load instead of training; empty = train
+  // Pruning of the trained or loaded network (hardening paper, section IV), on when "prune" is
+  // present: evaluation, protection and the campaign then see the pruned, fine-tuned network.
+  bool prunes = false;
+  PruneConfig prune;
   // Parsed once, when the project is read (the faults and campaign layers' and the protection
   // list's readers): nothing downstream reads these objects again.
   CampaignSetup setup;                     // fault model, campaign, design-space grid, Pareto objectives
@@ -67,8 +72,8 @@ struct Project {
 
 // The experiment once per training seed of the project's seed study: a copy with training.seed
 // changed and, unless the experiment names one, its own model file
-// <output_dir>/<project>/<experiment>.seed<N>.pt; "{seed}" in `load` and `training.checkpoint`
-// becomes the seed (an experiment measuring the model another one trained loads that seed's file).
+// <output_dir>/<project>/<experiment>.seed<N>.pt; "{seed}" in `load`, `training.checkpoint` and
+// `prune.save` becomes the seed (an experiment measuring the model another one trained loads that seed's file).
 // Without seeds: the experiment itself (with "{seed}" replaced).
 std::vector<Experiment> seed_variants(const Project& project, const Experiment& experiment);
 

@@ -10,11 +10,13 @@
 
 namespace faultscape {
 
-std::vector<std::vector<int64_t>> lowest_channels(const std::vector<ChannelScores>& scores, double ratio) {
+std::vector<std::vector<int64_t>> lowest_channels(const std::vector<ChannelScores>& scores,
+                                                  const std::vector<double>& ratios) {
   std::vector<std::vector<int64_t>> out;
-  for (const auto& layer : scores) {
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const ChannelScores& layer = scores[i];
     const auto n = static_cast<int64_t>(layer.score.size());
-    int64_t drop = std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(ratio * n)));
+    int64_t drop = std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(ratios.at(i) * n)));
     std::vector<int64_t> order(n);
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return layer.score[a] < layer.score[b]; });

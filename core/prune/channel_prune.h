@@ -16,9 +16,10 @@
 
 namespace faultscape {
 
-// The channels to drop per layer: the `ratio` lowest-scoring channels of every scored layer
+// The channels to drop per layer: the floor(ratios[i] * n) lowest-scoring channels of scored layer i
 // (at least one channel stays in each layer).
-std::vector<std::vector<int64_t>> lowest_channels(const std::vector<ChannelScores>& scores, double ratio);
+std::vector<std::vector<int64_t>> lowest_channels(const std::vector<ChannelScores>& scores,
+                                                  const std::vector<double>& ratios);
 
 // Drops the given channels of each scored layer; returns how many were removed.
 int64_t prune_by_scores(Network& net, const std::vector<ChannelScores>& scores,

@@ -15,16 +15,22 @@
 namespace faultscape {
 
 // Accuracy statistics of a campaign summary: one rate's statistics, or over the rates (ber
-// sweep); golden minus the mean and worst drops (stuck sweep).
+// sweep, with each rate's mean under "per_rate"); golden minus the mean and worst drops (stuck sweep).
 nlohmann::json campaign_accuracy(const nlohmann::json& c) {
   if (c.value("kind", "") == "ber_sweep" && c.contains("points") && !c["points"].empty()) {
     if (c["points"].size() == 1) return c["points"][0]["accuracy"];
     double sum = 0, lo = 1e300, hi = -1e300;
+    nlohmann::json per_rate = nlohmann::json::array();
     for (const auto& p : c["points"]) {
       double m = p["accuracy"].value("mean", 0.0);
       sum += m, lo = std::min(lo, m), hi = std::max(hi, m);
+      per_rate.push_back({{"rate", p.value("rate", 0.0)}, {"layer", p.value("layer", "all")}, {"mean", m}});
     }
-    return {{"mean", sum / c["points"].size()}, {"min", lo}, {"max", hi}, {"rates", c["points"].size()}};
+    return {{"mean", sum / c["points"].size()},
+            {"min", lo},
+            {"max", hi},
+            {"rates", c["points"].size()},
+            {"per_rate", per_rate}};
   }
   const double golden = c.value("golden_accuracy", 0.0);
   if (c.value("kind", "") == "stuck_sweep")

@@ -13,6 +13,10 @@ nlohmann::json ExperimentOutcome::to_json() const {
     c.erase("predictions");  // per-image data stays in the database
     j["campaign"] = c;
   }
+  if (!pruning.is_null()) {
+    j["pruning"] = pruning;
+    if (prune_run) j["prune_run"] = prune_run;
+  }
   if (train_run) {
     j["train_run"] = train_run;
     j["training"] = training.to_json();

@@ -17,9 +17,11 @@ namespace faultscape {
 struct ExperimentOutcome {
   int64_t train_run = 0;  // 0 when the model was loaded instead of trained
   int64_t eval_run = 0;
-  std::string model_path;    // where the trained model was saved (or loaded from)
+  std::string model_path;    // where the trained (or pruned) model was saved (or loaded from)
   std::string model_sha256;  // SHA-256 of that file's bytes: the model's identity
   int64_t campaign_run = 0;  // 0 when the experiment has no fault campaign
+  int64_t prune_run = 0;     // 0 when the experiment does not prune (or reused an earlier prune run)
+  nlohmann::json pruning;    // the prune run's summary (PruneReport, model paths); null when no pruning
   TrainResult training;
   EvalResult evaluation;
   nlohmann::json campaign;  // the campaign's summary

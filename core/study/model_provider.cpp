@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <set>
 
 #include "common/error.h"
 #include "common/file_checks.h"
@@ -12,6 +11,9 @@
 #include "models/model_io.h"
 #include "models/zoo.h"
 #include "runtime/device.h"
+#include "study/epoch_recorder.h"
+#include "study/model_files.h"
+#include "study/model_pruning.h"
 #include "study/run_info.h"
 
 namespace faultscape {
@@ -22,66 +24,6 @@ void check_model_fits(const Network& net, const Dataset& data, const std::string
   if (net->input_shape() != shape || net->num_classes() != data.num_classes)
     throw ModelError(where + ": the model was built for another input shape or class count than dataset \"" +
                      data.name + "\"");
-}
-
-// A string field of a row read back from the database, "" when absent or of another type (a
-// damaged or foreign row must not stop a run with a JSON library's type error).
-std::string text_field(const nlohmann::json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
-// The model file of the latest complete training run with exactly this configuration whose bytes
-// are still the ones that run saved (its recorded SHA-256): a file overwritten since (by another
-// configuration or by hand) is not reused. Empty when there is none; `sha` receives the hash.
-std::string reusable_model(const ResultStore& store, const RunInfo& info, Observer* observer, std::string& sha) {
-  const std::string hash = ResultStore::hash_config(info.config);
-  const std::vector<RunRow> runs = store.runs({info.experiment, "train", "complete"});
-  std::set<std::string> checked;
-  for (auto r = runs.rbegin(); r != runs.rend(); ++r) {  // newest first
-    if (r->project != info.project || r->config_hash != hash || !r->summary.is_object()) continue;
-    const std::string path = text_field(r->summary, "model_path");
-    if (path.empty() || !checked.insert(path).second || !std::filesystem::exists(path)) continue;
-    const std::string recorded = text_field(r->summary, "model_sha256");
-    std::string actual;
-    try {
-      check_input_file(path, "model file");
-      actual = sha256_file(path);
-    } catch (const Error&) {
-      continue;
-    }
-    if (!recorded.empty() && actual == recorded) {
-      sha = actual;
-      return path;
-    }
-    if (observer)
-      observer->on_log(recorded.empty() ? "training run " + std::to_string(r->id) +
-                                              " recorded no model hash (older database): " + path + " is not reused"
-                                        : path + " has changed since training run " + std::to_string(r->id) +
-                                              " saved it (SHA-256 " + actual.substr(0, 12) + " instead of " +
-                                              recorded.substr(0, 12) + "): not reused, training again");
-  }
-  return "";
-}
-
-// What a saved model must never replace: the results database (and its journal and lock), the
-// project file and every input of the experiment.
-std::vector<ProtectedFile> protected_files(const Project& project, const Experiment& experiment) {
-  const std::string db = project.database_path();
-  std::vector<ProtectedFile> files = {{db, "the results database"},
-                                      {db + "-wal", "the results database's journal"},
-                                      {db + "-shm", "the results database's shared memory"},
-                                      {db + ".lock", "the results database's lock"},
-                                      {project.path, "the project file"},
-                                      {experiment.load, "the model file loaded"},
-                                      {experiment.model.file, "the TorchScript model"}};
-  std::error_code ec;
-  const std::string data = experiment.dataset.path.empty() && experiment.dataset.name != "synthetic"
-                               ? default_dataset_path(experiment.dataset.name)
-                               : experiment.dataset.path;
-  if (!data.empty() && std::filesystem::is_directory(data, ec))
-    for (const auto& entry : std::filesystem::directory_iterator(data, ec))
-      files.push_back({entry.path().string(), "a dataset file"});
-  return files;
 }
 
 // Timings stay out of a saved model: the same training then gives the same bytes, hence the same
@@ -103,14 +45,17 @@ std::string default_model_path(const Project& project, const Experiment& experim
 namespace {
 
 // Trains, reuses or loads the experiment's model in this process.
-Network prepare_here(const Project& project, const Experiment& experiment, const DatasetSplit& data, ResultStore& store,
+Network prepare_base(const Project& project, const Experiment& experiment, const DatasetSplit& data, ResultStore& store,
                      ExperimentOutcome& outcome, const RunControl& control) {
   Observer* observer = control.observer;
   std::string load = experiment.load;
   RunInfo train_info = run_info(project, experiment, "train");
   std::string sha;
   if (load.empty() && !control.retrain) {
-    load = reusable_model(control.model_source ? *control.model_source : store, train_info, observer, sha);
+    const ReusableModel earlier =
+        reusable_model(control.model_source ? *control.model_source : store, train_info, observer);
+    load = earlier.path;
+    sha = earlier.sha256;
     if (!load.empty() && observer) {
       observer->on_log("reusing the model trained earlier: " + load);
       observer->on_model_reused(load);
@@ -156,24 +101,7 @@ Network prepare_here(const Project& project, const Experiment& experiment, const
   check_output_path(outcome.model_path, "training.checkpoint", protected_files(project, experiment));
   outcome.train_run = store.begin_run(train_info);
   // Per-epoch metrics reach the database as they happen, so a cancelled run keeps its curve.
-  struct StoringObserver : Observer {
-    ResultStore& store;
-    int64_t run;
-    Observer* next;
-    StoringObserver(ResultStore& s, int64_t r, Observer* n) : store(s), run(r), next(n) {}
-    void on_progress(const Progress& p) override {
-      if (next) next->on_progress(p);
-    }
-    void on_log(const std::string& l) override {
-      if (next) next->on_log(l);
-    }
-    void on_result(RecordKind kind, const nlohmann::json& r) override {
-      if (kind == RecordKind::Epoch)
-        for (const char* k : {"loss", "train_accuracy", "test_accuracy", "lr", "images_per_second"})
-          store.add_metric(run, k, r.at(k).get<double>(), r.at("epoch").get<int64_t>());
-      if (next) next->on_result(kind, r);
-    }
-  } storing(store, outcome.train_run, observer);
+  EpochRecorder storing(store, outcome.train_run, observer);
   TrainContext ctx{&storing, control.stop, experiment.dataset.augment, {}};
   // FAT / dropout layers live only during training; finish() restores the plain architecture.
   TrainingVariants variants(net, experiment.training, observer);
@@ -194,6 +122,13 @@ Network prepare_here(const Project& project, const Experiment& experiment, const
     return summary;
   });
   return net;
+}
+
+// The experiment's model in this process, pruned when the experiment prunes.
+Network prepare_here(const Project& project, const Experiment& experiment, const DatasetSplit& data, ResultStore& store,
+                     ExperimentOutcome& outcome, const RunControl& control) {
+  Network net = prepare_base(project, experiment, data, store, outcome, control);
+  return experiment.prunes ? prune_network(project, experiment, net, data, store, outcome, control) : net;
 }
 
 }  // namespace

@@ -19,6 +19,13 @@ RunInfo run_info(const Project& project, const Experiment& experiment, const std
   if (kind == "train")
     info.config = {
         {"dataset", info.config["dataset"]}, {"model", info.config["model"]}, {"training", info.config["training"]}};
+  // A prune run's: the model pruned (its file hash is added by the caller) and the prune settings.
+  if (kind == "prune")
+    info.config = {{"dataset", info.config["dataset"]},
+                   {"model", info.config["model"]},
+                   {"training", info.config["training"]},
+                   {"load", info.config["load"]},
+                   {"prune", info.config["prune"]}};
   info.config["threads"] = torch::get_num_threads();
   // Where it computed (a GPU's weights and sums differ from the CPU's in the last bits): the device
   // and, on a GPU, its name; whether LibTorch's deterministic algorithms were on.

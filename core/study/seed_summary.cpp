@@ -35,6 +35,17 @@ std::vector<HeadlineValue> headline_metrics(const json& outcome) {
   std::vector<HeadlineValue> out;
   if (outcome.contains("evaluation") && outcome["evaluation"].is_object())
     out.push_back({"test_accuracy", "", 0, number(outcome["evaluation"], "accuracy")});
+  // Pruning (hardening paper, Fig. 5 / Table II): the accuracy right after pruning (the evaluation
+  // above is after fine-tuning) and what is left of the parameters and MACs.
+  if (outcome.contains("pruning") && outcome["pruning"].is_object()) {
+    const json& p = outcome["pruning"];
+    const json before = p.value("before", json::object()), pruned = p.value("pruned", json::object());
+    out.push_back({"pruned_accuracy", "", 0, number(pruned, "accuracy")});
+    if (number(before, "params") > 0)
+      out.push_back({"params_ratio", "", 0, number(pruned, "params") / number(before, "params")});
+    if (number(before, "macs") > 0)
+      out.push_back({"macs_ratio", "", 0, number(pruned, "macs") / number(before, "macs")});
+  }
   if (!outcome.contains("campaign") || !outcome["campaign"].is_object()) return out;
   const json& c = outcome["campaign"];
   const std::string kind = c.value("kind", "");
@@ -54,6 +65,11 @@ std::vector<HeadlineValue> headline_metrics(const json& outcome) {
       out.push_back({"point_mean_accuracy", label, 0, number(p["accuracy"], "mean")});
       out.push_back({"point_min_accuracy", label, 0, number(p["accuracy"], "min")});
       out.push_back({"point_golden_accuracy", label, 0, number(p, "golden_accuracy")});
+      // A BER sweep over several rates: each rate's mean accuracy of the point (the curve per scheme).
+      for (const json& r : p["accuracy"].value("per_rate", json::array()))
+        out.push_back({"point_ber_accuracy",
+                       label + (r.value("layer", "all") == "all" ? "" : " @ " + r.value("layer", "")),
+                       number(r, "rate"), number(r, "mean")});
     }
   }
   return out;

@@ -1,6 +1,8 @@
 // Seed-level statistics of a seed study: every experiment's headline metrics (test accuracy, the
 // campaign's golden accuracy, a BER sweep's mean accuracy per layer and rate, a stuck sweep's worst
-// and mean drop, a design-space point's mean and minimum accuracy) gathered over the training
+// and mean drop, a design-space point's mean and minimum accuracy (and, over several BERs, its mean
+// accuracy per rate), a pruned network's accuracy before
+// fine-tuning and its parameter / MAC ratios) gathered over the training
 // seeds, with their mean, standard deviation and 95 % confidence interval of the mean (Student t,
 // n - 1 degrees of freedom). Within-run statistics (over fault trials) stay in each run's summary.
 #pragma once
