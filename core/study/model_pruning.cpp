@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "common/error.h"
@@ -84,10 +85,12 @@ Network prune_network(const Project& project, const Experiment& experiment, Netw
   config.fine_tune.loss = experiment.training.loss;
   config.fine_tune.seed = experiment.training.seed;
   config.fine_tune.eval_batch_size = experiment.training.eval_batch_size;
-  if (observer)
-    observer->on_log("pruning by " + config.criterion + " (ratio " + std::to_string(config.ratio) + ", linear " +
-                     std::to_string(config.ratio_for(true)) + "), then " + std::to_string(config.fine_tune.epochs) +
-                     " fine-tuning epochs");
+  if (observer) {
+    char line[160];
+    std::snprintf(line, sizeof line, "pruning by %s (ratio %g, linear layers %g), then %d fine-tuning epochs",
+                  config.criterion.c_str(), config.ratio, config.ratio_for(true), config.fine_tune.epochs);
+    observer->on_log(line);
+  }
   outcome.prune_run = store.begin_run(info);
   EpochRecorder recorder(store, outcome.prune_run, observer);
   TrainContext ctx{&recorder, control.stop, experiment.dataset.augment, {}};
