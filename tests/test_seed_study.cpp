@@ -89,12 +89,20 @@ class TestSeedStudy : public QObject {
     QCOMPARE(h[2].metric, std::string("ber_accuracy"));
     QCOMPARE(h[3].rate, 1e-2);
     QCOMPARE(h[3].value, 40.0);
-    json stuck = {
-        {"campaign", {{"kind", "stuck_sweep"}, {"golden_accuracy", 90.0}, {"worst_drop", 30.0}, {"mean_drop", 2.5}}}};
+    json stuck = {{"campaign",
+                   {{"kind", "stuck_sweep"},
+                    {"golden_accuracy", 90.0},
+                    {"worst_drop", 30.0},
+                    {"mean_drop", 2.5},
+                    {"layers", {{{"layer", "conv0"}, {"worst_drop", 4.0}, {"mean_drop", 0.5}}}}}}};
     h = headline_metrics(stuck);
-    QCOMPARE(h.size(), size_t{3});
+    QCOMPARE(h.size(), size_t{5});
     QCOMPARE(h[1].metric, std::string("stuck_worst_drop"));
     QCOMPARE(h[2].value, 2.5);
+    QCOMPARE(h[3].metric, std::string("stuck_layer_worst_drop"));
+    QCOMPARE(h[3].where, std::string("conv0"));
+    QCOMPARE(h[3].value, 4.0);
+    QCOMPARE(h[4].value, 0.5);
     json grid = {
         {"campaign",
          {{"kind", "protection_grid"},

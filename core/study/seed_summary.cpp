@@ -59,6 +59,12 @@ std::vector<HeadlineValue> headline_metrics(const json& outcome) {
     out.push_back({"golden_accuracy", "", 0, number(c, "golden_accuracy")});
     out.push_back({"stuck_worst_drop", "", 0, number(c, "worst_drop")});
     out.push_back({"stuck_mean_drop", "", 0, number(c, "mean_drop")});
+    // Per layer: the sweep's worst case is often set by one layer (a 1x1 map's "pixel" is the whole
+    // layer), and a comparison over the others needs their own rows.
+    for (const json& l : c.value("layers", json::array())) {
+      out.push_back({"stuck_layer_worst_drop", l.value("layer", ""), 0, number(l, "worst_drop")});
+      out.push_back({"stuck_layer_mean_drop", l.value("layer", ""), 0, number(l, "mean_drop")});
+    }
   } else if (kind == "protection_grid") {
     for (const json& p : c.value("points", json::array())) {
       const std::string label = p.value("label", "");

@@ -1,6 +1,6 @@
 // Seed-level statistics of a seed study: every experiment's headline metrics (test accuracy, the
 // campaign's golden accuracy, a BER sweep's mean accuracy per layer and rate, a stuck sweep's worst
-// and mean drop, a design-space point's mean and minimum accuracy (and, over several BERs, its mean
+// and mean drop (overall and per layer), a design-space point's mean and minimum accuracy (and, over several BERs, its mean
 // accuracy per rate), a pruned network's accuracy before
 // fine-tuning and its parameter / MAC ratios) gathered over the training
 // seeds, with their mean, standard deviation and 95 % confidence interval of the mean (Student t,
