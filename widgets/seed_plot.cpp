@@ -132,9 +132,19 @@ void SeedPlot::refresh() {
     dots->setData(dot_keys, dot_values);
   }
   if (!is_rate_metric(metric_)) {
+    const bool rotated = series.size() > 4;
     plot()->xAxis->setTicker(ticker);
-    plot()->xAxis->setTickLabelRotation(series.size() > 4 ? 60 : 0);
+    plot()->xAxis->setTickLabelRotation(rotated ? 60 : 0);
     plot()->xAxis->setRange(-0.6, std::max(0.6, series.size() - 0.4));
+    // A label turned 60 degrees runs to the right of its tick; without room there the last ones
+    // are not drawn at all.
+    QMargins margins = plot()->axisRect()->minimumMargins();
+    int widest = 0;
+    const QFontMetrics metrics(plot()->xAxis->tickLabelFont());
+    for (const QString& label : series)
+      for (const QString& line : label.split('\n')) widest = std::max(widest, metrics.horizontalAdvance(line));
+    margins.setRight(rotated ? static_cast<int>(widest * std::cos(M_PI / 3)) + 8 : 0);
+    plot()->axisRect()->setMinimumMargins(margins);
   } else if (any) {
     plot()->xAxis->setRange(std::pow(10.0, std::floor(std::log10(lo_x) - 0.3)),
                             std::pow(10.0, std::ceil(std::log10(hi_x) + 0.3)));
