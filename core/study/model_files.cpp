@@ -35,12 +35,14 @@ ReusableModel reusable_model(const ResultStore& store, const RunInfo& info, Obse
       continue;
     }
     if (!recorded.empty() && actual == recorded) return {path, actual, r->summary};
+    // "training run 3 ... training again", "prune run 5 ... pruning again"
+    const bool training = info.kind == "train";
+    const std::string run = (training ? std::string("training") : info.kind) + " run " + std::to_string(r->id);
     if (observer)
-      observer->on_log(recorded.empty() ? info.kind + " run " + std::to_string(r->id) +
-                                              " recorded no model hash (older database): " + path + " is not reused"
-                                        : path + " has changed since " + info.kind + " run " + std::to_string(r->id) +
-                                              " saved it (SHA-256 " + actual.substr(0, 12) + " instead of " +
-                                              recorded.substr(0, 12) + "): not reused, computing it again");
+      observer->on_log(recorded.empty() ? run + " recorded no model hash (older database): " + path + " is not reused"
+                                        : path + " has changed since " + run + " saved it (SHA-256 " +
+                                              actual.substr(0, 12) + " instead of " + recorded.substr(0, 12) +
+                                              "): not reused, " + (training ? "training" : "pruning") + " again");
   }
   return {};
 }
