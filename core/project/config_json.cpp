@@ -1,6 +1,8 @@
 #include "project/config_json.h"
 
+#include "common/stage_names_json.h"
 #include "ftt/fat_json.h"
+#include "project/optimizer_json.h"
 #include "ftt/robust_json.h"
 
 namespace faultscape {
@@ -14,6 +16,18 @@ const std::vector<std::string> kLosses = {"cross_entropy", "squared_hinge"};
 bool non_negative(double v) { return v >= 0; }
 
 }  // namespace
+
+void read_optimizer_fields(Reader& r, TrainConfig& c) {
+  r.get_int("epochs", c.epochs, 0);  // 0: use the model as it is (an imported network's own weights)
+  r.get_int("batch_size", c.batch_size, 1);
+  r.get_choice("optimizer", c.optimizer, kOptimizers);
+  r.get_number("lr", c.lr, non_negative, "a number >= 0");
+  if (c.epochs > 0 && c.lr == 0)
+    r.problem("lr", "must be > 0 when training (epochs >= 1); epochs 0 uses the model as it is");
+  r.get_number(
+      "momentum", c.momentum, [](double v) { return v >= 0 && v < 1; }, "a number in [0, 1)");
+  r.get_number("weight_decay", c.weight_decay, non_negative, "a number >= 0");
+}
 
 json to_json(const TrainConfig& c) {
   json j = {{"epochs", c.epochs},
@@ -36,15 +50,7 @@ json to_json(const TrainConfig& c) {
 }
 
 void read_config(Reader& r, TrainConfig& c) {
-  r.get_int("epochs", c.epochs, 0);  // 0: use the model as it is (an imported network's own weights)
-  r.get_int("batch_size", c.batch_size, 1);
-  r.get_choice("optimizer", c.optimizer, kOptimizers);
-  r.get_number("lr", c.lr, non_negative, "a number >= 0");
-  if (c.epochs > 0 && c.lr == 0)
-    r.problem("lr", "must be > 0 when training (epochs >= 1); epochs 0 uses the model as it is");
-  r.get_number(
-      "momentum", c.momentum, [](double v) { return v >= 0 && v < 1; }, "a number in [0, 1)");
-  r.get_number("weight_decay", c.weight_decay, non_negative, "a number >= 0");
+  read_optimizer_fields(r, c);
   r.get_int("lr_halve_every", c.lr_halve_every, 0);
   r.get_choice("loss", c.loss, kLosses);
   r.get_seed("seed", c.seed);
@@ -60,15 +66,7 @@ void read_config(Reader& r, TrainConfig& c) {
   read_robust_configs(r, c.learned_threshold, c.quant_bound, c.bitflip_training, c.saturating_weights);
   // Sub-networks (paper 003): {"layers": [stage names that training keeps removable]}.
   Reader subnetwork = r.object("subnetwork");
-  if (const json* layers = subnetwork.array("layers")) {
-    for (size_t i = 0; i < layers->size(); ++i) {
-      if ((*layers)[i].is_string())
-        c.subnetwork_layers.push_back((*layers)[i].get<std::string>());
-      else
-        subnetwork.problem(
-            "layers", "element " + std::to_string(i) + ": expected a stage name, got " + describe_value((*layers)[i]));
-    }
-  }
+  read_stage_names(subnetwork, "layers", c.subnetwork_layers);
   subnetwork.report_unknown();
   r.report_unknown();
 }

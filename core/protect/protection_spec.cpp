@@ -1,21 +1,11 @@
 #include "protect/protection_spec.h"
 
 #include "common/json_reader.h"
+#include "common/stage_names_json.h"
 #include "protect/scheme.h"
 
 namespace faultscape {
 namespace {
-
-void read_layers(Reader& r, std::vector<std::string>& out) {
-  const nlohmann::json* a = r.array("layers");
-  if (!a) return;
-  for (size_t i = 0; i < a->size(); ++i) {
-    if ((*a)[i].is_string())
-      out.push_back((*a)[i].get<std::string>());
-    else
-      r.problem("layers", "element " + std::to_string(i) + ": expected a stage name, got " + describe_value((*a)[i]));
-  }
-}
 
 ProtectionSpec read_one(Reader& r) {
   ProtectionSpec s;
@@ -26,7 +16,7 @@ ProtectionSpec read_one(Reader& r) {
     return s;
   }
   r.get_choice("scheme", s.scheme, protection_schemes());
-  read_layers(r, s.layers);
+  read_stage_names(r, "layers", s.layers);
   if (const Scheme* scheme = find_scheme(s.scheme)) scheme->read(r, s);
   r.report_unknown();
   return s;
